@@ -1,0 +1,16 @@
+"""mmpose_kd: DWPose two-stage distillation and SSPCM semi-supervised training
+as an MMPose 1.x plugin.
+
+``import mmpose_kd`` (or ``custom_imports=dict(imports=['mmpose_kd'])`` in a
+config) checks the OpenMMLab versions and registers every module of this
+package into mmpose's own registries (``mmpose.registry``).
+"""
+from .utils.version_check import check_versions
+from .version import __version__
+
+check_versions()
+
+# Registration happens on import of the submodules.
+from . import datasets, engine, models, utils  # noqa: E402,F401
+
+__all__ = ['__version__']

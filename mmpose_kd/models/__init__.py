@@ -1,0 +1,1 @@
+from . import distillers, losses, semi  # noqa: F401

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# One-stop CPU set-up of the OpenMMLab stack + mmpose_kd into a project-local
+# virtual environment (.venv).  Idempotent: when the stamp in .venv matches this
+# script and pyproject.toml, it only re-links the package and exits in seconds.
+# Facts behind each step: ../shared/ENVIRONMENT.md (measured on this machine kind).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+VENV=${VENV:-$ROOT/.venv}
+PY=${PYTHON:-python3.11}
+WHEELS=$ROOT/.cache/wheels          # our own built wheels (mmcv, xtcocotools) survive a venv rebuild
+STAMP=$VENV/.mmpose_kd_setup
+want=$(cat "$0" pyproject.toml | sha256sum | cut -d' ' -f1)
+
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ] && [ -x "$VENV/bin/python" ]; then
+  echo "[setup] environment up to date ($VENV)"
+  exit 0
+fi
+t0=$(date +%s)
+log() { echo "[setup $(( $(date +%s) - t0 ))s] $*"; }
+
+[ -x "$VENV/bin/python" ] || { log "creating $VENV"; "$PY" -m venv "$VENV"; }
+PIPI="$VENV/bin/python -m pip install --disable-pip-version-check -q"
+# mmcv's setup.py imports pkg_resources, which setuptools>=70 dropped.
+$PIPI -U pip wheel "setuptools<70" cython "numpy>=1.24,<3"
+
+# torch/torchvision: the registry has no CPU torchvision, and its torchvision
+# does not import against the local torch+cpu wheel; the registry's CUDA pair
+# runs fine on the CPU.  Set the machine's pip configuration (find-links to
+# the +cpu wheel) aside so pip takes the matching pair.
+if ! "$VENV/bin/python" -c "import torch, torchvision.ops; assert torch.__version__.startswith('2.13.0') and '+cpu' not in torch.__version__" 2>/dev/null; then
+  log "installing torch 2.13.0 + torchvision 0.28.0"
+  env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $PIPI "torch==2.13.0" "torchvision==0.28.0"
+fi
+
+# mmengine/mmcv/mmpose/mmdet are installed with --no-deps: mmengine and mmcv
+# pull opencv-python (needs a screen's libGL), mmpose pulls chumpy (fails to
+# build, never imported).  Their real runtime dependencies are listed here.
+log "installing runtime dependencies"
+$PIPI addict "pyyaml" rich termcolor yapf regex packaging "Pillow" \
+  "opencv-python-headless>=4.8" matplotlib scipy json-tricks munkres \
+  pycocotools shapely terminaltables six tqdm "pytest>=7" "pytest-timeout"
+$PIPI --no-deps "mmengine==0.10.7"
+
+mkdir -p "$WHEELS"
+# mmcv: only 2.1.0 satisfies mmdet 3.3.0 and mmpose 1.3.2; the registry has
+# only its sdist, so build it once with the CPU ops (about 10 min on 2 cores)
+# against the torch above, and keep the wheel for later runs.
+if ! ls "$WHEELS"/mmcv-2.1.0-*.whl >/dev/null 2>&1; then
+  log "building mmcv 2.1.0 with CPU ops (about 10 minutes, once)"
+  MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=2 "$VENV/bin/python" -m pip wheel -q \
+    --no-build-isolation --no-deps -w "$WHEELS" "mmcv==2.1.0"
+fi
+# xtcocotools 1.14.3's wheel was compiled against numpy 1 and fails under
+# numpy 2 ("dtype size changed"): build it from source against our numpy.
+if ! ls "$WHEELS"/xtcocotools-1.14.3-*.whl >/dev/null 2>&1; then
+  log "building xtcocotools 1.14.3 from source"
+  "$VENV/bin/python" -m pip wheel -q --no-binary xtcocotools --no-build-isolation \
+    --no-deps -w "$WHEELS" "xtcocotools==1.14.3"
+fi
+$PIPI --no-deps "$WHEELS"/mmcv-2.1.0-*.whl "$WHEELS"/xtcocotools-1.14.3-*.whl
+$PIPI --no-deps "mmpose==1.3.2" "mmdet==3.3.0"
+
+log "installing mmpose_kd (editable)"
+$PIPI --no-deps --no-build-isolation -e .
+
+"$VENV/bin/python" - <<'PY'
+import torch, torchvision.ops, mmcv.ops, mmdet, mmpose, mmengine, xtcocotools, mmpose_kd
+print('[setup] torch', torch.__version__, '| mmcv', mmcv.__version__, '| mmpose', mmpose.__version__,
+      '| mmdet', mmdet.__version__, '| mmengine', mmengine.__version__)
+PY
+echo "$want" > "$STAMP"
+log "done"
