@@ -1,0 +1,149 @@
+"""tools/split_semi.py: seeded image-level split of a COCO keypoint file."""
+import importlib.util
+import json
+import os.path as osp
+
+import pytest
+
+TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'split_semi.py')
+
+
+def _load_tool():
+    spec = importlib.util.spec_from_file_location('split_semi', TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+split_semi = _load_tool()
+
+
+def _coco(num_images=10):
+    """Images 1..n; image i has i % 3 people; image 2's person has no
+    keypoints labeled; ids are not contiguous to catch index mix-ups."""
+    images, anns = [], []
+    for i in range(1, num_images + 1):
+        images.append(dict(id=i * 7, file_name=f'{i:04d}.jpg', width=64,
+                           height=64))
+        for p in range(i % 3):
+            visible = 0 if i == 2 else 2
+            anns.append(dict(id=len(anns) + 100, image_id=i * 7,
+                             category_id=1, bbox=[1, 2, 30, 40],
+                             keypoints=[5, 6, visible] * 17,
+                             num_keypoints=17 if visible else 0,
+                             iscrowd=0, area=1200))
+    return dict(info=dict(description='toy'), categories=[dict(id=1)],
+                images=images, annotations=anns)
+
+
+def _write(tmp_path, coco):
+    path = tmp_path / 'ann.json'
+    path.write_text(json.dumps(coco))
+    return str(path)
+
+
+def test_split_partitions_images_and_annotations():
+    coco = _coco(12)
+    labeled, unlabeled = split_semi.split_coco(coco, num_labeled=3, seed=1)
+    lab_ids = {img['id'] for img in labeled['images']}
+    unl_ids = {img['id'] for img in unlabeled['images']}
+    assert len(lab_ids) == 3
+    assert lab_ids.isdisjoint(unl_ids)
+    assert lab_ids | unl_ids == {img['id'] for img in coco['images']}
+    # every annotation goes with its image, none is lost or duplicated
+    assert all(a['image_id'] in lab_ids for a in labeled['annotations'])
+    assert all(a['image_id'] in unl_ids for a in unlabeled['annotations'])
+    assert (len(labeled['annotations']) + len(unlabeled['annotations']) ==
+            len(coco['annotations']))
+    # other top-level fields are kept
+    assert labeled['categories'] == coco['categories']
+    assert unlabeled['info'] == coco['info']
+
+
+def test_labeled_images_have_people_with_keypoints():
+    coco = _coco(12)
+    # eligible: images with >= 1 person with keypoints: i % 3 != 0, i != 2
+    eligible = {i * 7 for i in range(1, 13) if i % 3 and i != 2}
+    for seed in range(5):
+        labeled, _ = split_semi.split_coco(coco, num_labeled=len(eligible),
+                                           seed=seed)
+        assert {img['id'] for img in labeled['images']} == eligible
+
+
+def test_same_seed_same_split_other_seed_differs():
+    coco = _coco(40)
+    first = split_semi.split_coco(coco, num_labeled=5, seed=3)[0]
+    again = split_semi.split_coco(coco, num_labeled=5, seed=3)[0]
+    other = [split_semi.split_coco(coco, num_labeled=5, seed=s)[0]
+             for s in (4, 5, 6)]
+    ids = lambda c: sorted(img['id'] for img in c['images'])  # noqa: E731
+    assert ids(first) == ids(again)
+    assert any(ids(o) != ids(first) for o in other)
+
+
+def test_ratio_and_bad_sizes():
+    coco = _coco(40)  # 40 images, eligible = 40 - 13 (i%3==0) - 1 (i=2) = 26
+    labeled, _ = split_semi.split_coco(coco, ratio=0.5, seed=0)
+    assert len(labeled['images']) == 13
+    with pytest.raises(ValueError, match='between 1 and the 26 images'):
+        split_semi.split_coco(coco, num_labeled=27)
+    with pytest.raises(ValueError, match='ratio'):
+        split_semi.split_coco(coco, ratio=1.5)
+    with pytest.raises(ValueError, match='exactly one'):
+        split_semi.split_coco(coco)
+
+
+def test_strip_unlabeled_zeroes_keypoints_only_there():
+    coco = _coco(12)
+    labeled, unlabeled = split_semi.split_coco(coco, num_labeled=2, seed=0,
+                                               strip_unlabeled=True)
+    assert all(set(a['keypoints']) == {0} and a['num_keypoints'] == 0
+               for a in unlabeled['annotations'])
+    assert all(a['num_keypoints'] == 17 for a in labeled['annotations'])
+    assert coco['annotations'][0]['num_keypoints'] == 17  # input untouched
+
+
+def test_cli_writes_files_and_prints_summary(tmp_path, capsys):
+    ann = _write(tmp_path, _coco(12))
+    out_l, out_u = tmp_path / 'l.json', tmp_path / 'u.json'
+    assert split_semi.main([ann, '--num-labeled', '4', '--seed', '2',
+                            '--out-labeled', str(out_l),
+                            '--out-unlabeled', str(out_u)]) == 0
+    labeled = json.loads(out_l.read_text())
+    unlabeled = json.loads(out_u.read_text())
+    assert len(labeled['images']) == 4
+    assert len(unlabeled['images']) == 8
+    text = capsys.readouterr().out
+    stats_l = split_semi.summarize(labeled)
+    stats_u = split_semi.summarize(unlabeled)
+    line_l = next(line for line in text.splitlines()
+                  if line.startswith('labeled'))
+    line_u = next(line for line in text.splitlines()
+                  if line.startswith('unlabeled'))
+    assert line_l.split()[1:4] == [str(stats_l['images']),
+                                   str(stats_l['annotations']),
+                                   str(stats_l['people_with_keypoints'])]
+    assert line_u.split()[1:4] == [str(stats_u['images']),
+                                   str(stats_u['annotations']),
+                                   str(stats_u['people_with_keypoints'])]
+    # image 2's two people have no keypoints: annotations, not people
+    assert (stats_l['people_with_keypoints'] +
+            stats_u['people_with_keypoints'] ==
+            stats_l['annotations'] + stats_u['annotations'] - 2)
+
+
+def test_default_output_names(tmp_path):
+    ann = _write(tmp_path, _coco(12))
+    split_semi.main([ann, '--ratio', '0.25'])
+    assert osp.isfile(str(tmp_path / 'ann_labeled-2.json'))
+    assert osp.isfile(str(tmp_path / 'ann_unlabeled-2.json'))
+
+
+def test_bad_input_names_the_file(tmp_path):
+    missing = str(tmp_path / 'nope.json')
+    with pytest.raises(FileNotFoundError, match='nope.json'):
+        split_semi.main([missing, '--num-labeled', '1'])
+    bad = tmp_path / 'bad.json'
+    bad.write_text(json.dumps(dict(images=[])))
+    with pytest.raises(KeyError, match='annotations'):
+        split_semi.main([str(bad), '--num-labeled', '1'])
