@@ -34,6 +34,7 @@ from .render import render_background, render_person
 from .scene import (PersonSpec, compose_scene, keypoint_visibility,
                     move_people, render_scene, sample_people)
 from .wholebody import generate_wholebody_dataset, write_split
+from .ubody import generate_ubody_dataset, render_ubody_video  # noqa: F401
 
 __all__ = [
     'PersonAppearance', 'sample_appearance', 'build_coco_json',
