@@ -10,6 +10,7 @@ writes ``annotations/coco_wholebody_{train,val}_v1.0.json`` and images in
 ``CocoWholeBodyDataset`` (``data_root=--out``).
 """
 import argparse
+import os
 import os.path as osp
 import sys
 import time
@@ -17,7 +18,8 @@ import time
 # let `python tools/make_synthetic_dataset.py` work from a source checkout
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmpose_kd.datasets.synthetic import generate_wholebody_dataset  # noqa
+from mmpose_kd.datasets.synthetic import (  # noqa: E402
+    generate_wholebody_dataset, preview_grid, save_preview)
 
 
 def parse_args(argv=None):
@@ -37,6 +39,11 @@ def parse_args(argv=None):
                         help='people per image are 1..MAX_PEOPLE')
     parser.add_argument('--no-progress', action='store_true',
                         help='do not show progress bars')
+    parser.add_argument('--preview', metavar='PNG',
+                        help='also write the first train images with their '
+                        'keypoints drawn to this image file')
+    parser.add_argument('--preview-images', type=int, default=2,
+                        help='rows in the preview image')
     args = parser.parse_args(argv)
     if len(args.img_size) not in (1, 2):
         parser.error(f'--img-size takes 1 or 2 values, got {args.img_size}')
@@ -63,6 +70,12 @@ def main(argv=None):
           f'{paths["data_root"]} in {time.time() - start:.1f} s')
     for key in ('train_ann_file', 'val_ann_file'):
         print(f'  {key}: {paths[key]}')
+    if args.preview:
+        grid = preview_grid(args.seed, img_size, args.preview_images,
+                            max_people=args.max_people)
+        os.makedirs(osp.dirname(osp.abspath(args.preview)), exist_ok=True)
+        save_preview(args.preview, grid)
+        print(f'  preview: {args.preview}')
 
 
 if __name__ == '__main__':

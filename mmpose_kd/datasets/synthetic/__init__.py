@@ -22,6 +22,8 @@ Building blocks (each usable alone; see ``docs/synthetic_data.md``):
 ``person_annotation(...)``    one COCO-WholeBody annotation dict
 ``build_coco_json(...)``      the whole annotation file
 ``generate_wholebody_dataset`` train/val splits on disk, COCO layout
+``draw_annotations(img, anns)`` overlay keypoints/boxes to inspect a sample
+``preview_grid(seed, ...)``   first images of a split, plain | annotated
 ============================  ==============================================
 """
 from .appearance import PersonAppearance, sample_appearance
@@ -33,6 +35,7 @@ from .pose import (BodyProportions, Placement, PersonPose, evolve_pose,
 from .render import render_background, render_person
 from .scene import (PersonSpec, compose_scene, keypoint_visibility,
                     move_people, render_scene, sample_people)
+from .visualize import draw_annotations, preview_grid, save_preview
 from .wholebody import generate_wholebody_dataset, write_split
 from .ubody import generate_ubody_dataset, render_ubody_video  # noqa: F401
 
@@ -43,5 +46,6 @@ __all__ = [
     'PersonPose', 'evolve_pose', 'sample_pose', 'sample_proportions',
     'render_background', 'render_person', 'PersonSpec', 'compose_scene',
     'keypoint_visibility', 'move_people', 'render_scene', 'sample_people',
-    'generate_wholebody_dataset', 'write_split'
+    'generate_wholebody_dataset', 'write_split', 'draw_annotations',
+    'preview_grid', 'save_preview'
 ]

@@ -50,7 +50,6 @@ class PersonDrawing:
     """Keypoints (133, 2) and shapes of one person in one frame."""
     keypoints: np.ndarray
     shapes: List[Shape]
-    scale: float = 1.0  # pixels per canonical unit (widths scale with it)
 
     def placed(self, placement: Placement) -> 'PersonDrawing':
         """The same drawing mapped to image pixels by ``placement``."""
@@ -66,10 +65,7 @@ class PersonDrawing:
             replace(s, points=warp(s.points), width=s.width * placement.height)
             for s in self.shapes
         ]
-        return PersonDrawing(
-            keypoints=warp(self.keypoints),
-            shapes=shapes,
-            scale=self.scale * placement.height)
+        return PersonDrawing(keypoints=warp(self.keypoints), shapes=shapes)
 
 
 # ---------------------------------------------------------------------------
@@ -247,11 +243,12 @@ def _layout_hand(pose: PersonPose, side: str, wrist, angle, frame):
             ang = L.FINGER_BASE_ANGLES[f] * spread
         pos = L.FINGER_BASES_UW[f].copy()
         pts = [pos.copy()]
+        # curling folds a finger towards the palm: seen from the front it
+        # gets shorter and turns towards the middle finger (thumb: the palm)
+        turn = -12.0 * curl if f == 0 else -np.sign(ang) * 15.0 * curl
         for seg in range(3):
-            # curling folds the finger towards the palm: in 2D it shortens
-            # and turns slightly towards the middle finger
             length = L.FINGER_SEGMENTS[f, seg] * (1.0 - 0.4 * curl)
-            ang = ang - np.sign(ang) * 15.0 * curl if f else ang + 12 * curl
+            ang = ang + turn
             r = np.deg2rad(ang)
             pos = pos + length * np.array([np.cos(r), np.sin(r)])
             pts.append(pos.copy())
@@ -444,4 +441,4 @@ def build_person(pose: PersonPose, appearance: PersonAppearance,
         bld.joint_pad(wrist[side], P.forearm_width * 0.38,
                       JOINT_COLORS['wrist'][i], f'{side}_hand')
 
-    return PersonDrawing(keypoints=K, shapes=bld.shapes, scale=1.0)
+    return PersonDrawing(keypoints=K, shapes=bld.shapes)

@@ -18,7 +18,7 @@ API:
 """
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 
@@ -159,7 +159,7 @@ def _shoulder_abduction(rng: np.random.Generator) -> np.ndarray:
 
 
 def sample_pose(rng: np.random.Generator,
-                proportions: BodyProportions = None) -> PersonPose:
+                proportions: Optional[BodyProportions] = None) -> PersonPose:
     """Sample a random front-facing pose with joint angles in human ranges.
 
     Args:
