@@ -1,0 +1,1 @@
+from .dual_teacher_loop import SemiSupervisedEpochBasedTrainLoop  # noqa: F401

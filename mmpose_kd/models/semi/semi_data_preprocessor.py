@@ -1,0 +1,102 @@
+"""Normalise a batch that holds a labeled and an unlabeled part."""
+import numpy as np
+import torch
+from mmengine.model import BaseDataPreprocessor
+from mmpose.registry import MODELS
+
+#: The two parts of a semi-supervised batch, in the order the loop fills them.
+BATCH_PARTS = ('labeled', 'unlabeled')
+
+
+def is_semi_batch(data) -> bool:
+    """True for ``dict(labeled=batch, unlabeled=batch)`` (what
+    :class:`SemiSupervisedEpochBasedTrainLoop` yields)."""
+    return isinstance(data, dict) and set(data) == set(BATCH_PARTS)
+
+
+@MODELS.register_module()
+class SemiPoseDataPreprocessor(BaseDataPreprocessor):
+    """Run one pose data preprocessor over both parts of a semi-supervised
+    batch (SSPCM, Huang et al., CVPR 2023, Sec. 3: every iteration sees a
+    labeled and an unlabeled batch).
+
+    Shaped like mmdet's ``MultiBranchDataPreprocessor``: a training batch
+    ``dict(labeled=dict(inputs=..., data_samples=...), unlabeled=dict(...))``
+    becomes ``dict(inputs=dict(labeled=Tensor, unlabeled=Tensor),
+    data_samples=dict(labeled=list, unlabeled=list))``, each part normalised
+    by the same wrapped preprocessor (so both parts share mean/std and
+    channel order). A plain batch (validation, test) passes straight
+    through the wrapped preprocessor, so the evaluation path is stock mmpose.
+
+    Args:
+        data_preprocessor: config of the wrapped preprocessor, e.g.
+            ``dict(type='PoseDataPreprocessor', mean=..., std=...,
+            bgr_to_rgb=True)``.
+    """
+
+    def __init__(self, data_preprocessor: dict):
+        super().__init__()
+        if isinstance(data_preprocessor, dict):
+            data_preprocessor = MODELS.build(data_preprocessor)
+        self.data_preprocessor = data_preprocessor
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        if not is_semi_batch(data):
+            return self.data_preprocessor(data, training)
+        parts = {
+            part: self.data_preprocessor(data[part], training)
+            for part in BATCH_PARTS
+        }
+        return dict(
+            inputs={part: out['inputs'] for part, out in parts.items()},
+            data_samples={
+                part: out['data_samples']
+                for part, out in parts.items()
+            })
+
+    def denormalize(self, images: torch.Tensor) -> np.ndarray:
+        """Undo the normalisation for display: [N, C, H, W] float ->
+        [N, H, W, 3] uint8 RGB."""
+        inner = self.data_preprocessor
+        images = images.detach().float().cpu()
+        if getattr(inner, '_enable_normalize', False):
+            images = images * inner.std.cpu() + inner.mean.cpu()
+        images = images.clamp(0, 255).round().to(torch.uint8)
+        array = images.permute(0, 2, 3, 1).numpy()
+        if array.shape[-1] == 1:
+            array = np.repeat(array, 3, axis=-1)
+        # Images are loaded as BGR; the preprocessor converted them to RGB
+        # only when channel conversion is on.
+        if not getattr(inner, '_channel_conversion', False):
+            array = array[..., ::-1]
+        return np.ascontiguousarray(array)
+
+    # The wrapped preprocessor casts data to its own ``_device``: keep it in
+    # step with ours (mmengine's BaseDataPreprocessor only updates its own).
+    def to(self, *args, **kwargs) -> 'SemiPoseDataPreprocessor':
+        self.data_preprocessor.to(*args, **kwargs)
+        return super().to(*args, **kwargs)
+
+    def cuda(self, *args, **kwargs) -> 'SemiPoseDataPreprocessor':
+        self.data_preprocessor.cuda(*args, **kwargs)
+        return super().cuda(*args, **kwargs)
+
+    def musa(self, *args, **kwargs) -> 'SemiPoseDataPreprocessor':
+        self.data_preprocessor.musa(*args, **kwargs)
+        return super().musa(*args, **kwargs)
+
+    def npu(self, *args, **kwargs) -> 'SemiPoseDataPreprocessor':
+        self.data_preprocessor.npu(*args, **kwargs)
+        return super().npu(*args, **kwargs)
+
+    def mlu(self, *args, **kwargs) -> 'SemiPoseDataPreprocessor':
+        self.data_preprocessor.mlu(*args, **kwargs)
+        return super().mlu(*args, **kwargs)
+
+    def cpu(self, *args, **kwargs) -> 'SemiPoseDataPreprocessor':
+        self.data_preprocessor.cpu(*args, **kwargs)
+        return super().cpu(*args, **kwargs)
+
+    @property
+    def device(self):
+        return self.data_preprocessor.device

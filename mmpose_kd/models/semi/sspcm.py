@@ -1,0 +1,614 @@
+"""The SSPCM estimator: networks A, B and C trained from a labeled and an
+unlabeled batch (SSPCM, Huang et al., CVPR 2023, Sec. 3)."""
+import copy
+from collections import OrderedDict
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+
+import torch
+from mmengine.model import BaseModel, is_model_wrapper
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+from mmpose.registry import MODELS, TRANSFORMS
+from torch import Tensor, nn
+
+from .pcm import PCMResult, correct_pseudo_labels, heatmap_argmax
+from .semi_data_preprocessor import BATCH_PARTS
+from .warp import sample_hard_affine, warp_heatmaps, warp_images, warp_points
+
+#: Network key (optimizer key in the 'separate' scheme) -> attribute name.
+NETWORK_ATTRS = OrderedDict(A='network_a', B='network_b', C='network_c')
+UPDATE_SCHEMES = ('joint', 'separate')
+
+#: Defaults of ``semi_train_cfg`` (paper settings where the paper gives one).
+DEFAULT_SEMI_TRAIN_CFG = dict(
+    # Weights of the unsupervised losses (the supervised ones keep their
+    # head's loss_weight).
+    mutual_loss_weight=1.0,  # A <- B and B <- A on the hard view
+    pcm_loss_weight=1.0,  # C <- PCM(A, B, A', B') on the hard view
+    # PCM thresholds (paper code: confidence 0.1; inconsistency as a
+    # fraction of the heatmap diagonal).
+    conf_thr=0.1,
+    inconsistency_thr=0.6,
+    # Mean-confidence threshold on the teacher's keypoints for the mutual
+    # A <-> B losses; None keeps every keypoint (PoseDual / SSPCM code).
+    mutual_conf_thr=None,
+    # A keypoint whose pseudo position leaves the hard view is not
+    # supervised, as mmpose gives out-of-image keypoints zero weight.
+    mask_out_of_view=True,
+    # SSCO on the easy view (None switches it off, for ablations).
+    cut_occlude=dict(
+        type='SemiCutOcclude',
+        num_patches=2,
+        half_size_range=(10, 20),
+        jitter_std=10.,
+        ref_size=(192, 256)),
+    # The hard view's extra affine, sampled per sample on the device.
+    hard_affine=dict(
+        rot_std=30.,
+        rot_clip=60.,
+        rot_prob=0.8,
+        scale_std=0.25,
+        scale_range=(0.75, 1.25)),
+)
+
+
+class HardView(NamedTuple):
+    """A student's hard view of the unlabeled batch and its targets."""
+    images: Tensor  # [N, C, H, W] the student's input
+    targets: Tensor  # [N, K, h, w] teacher heatmaps warped like the images
+    loss_mask: Tensor  # [N, K] bool, keypoints that are supervised
+    occluded: Tensor  # [N, C, H, W] easy view after SSCO, before the affine
+    patch_boxes: Tensor  # [N, P, 4] SSCO pasted boxes in ``occluded``
+    theta: Tensor  # [N, 2, 3] the affine (see warp.py)
+    keypoints: Tensor  # [N, K, 2] pseudo keypoints in easy-view image px
+
+
+@MODELS.register_module()
+class SSPCMPoseEstimator(BaseModel):
+    """Three top-down heatmap estimators A, B, C trained together
+    semi-supervisedly (SSPCM, Huang et al., CVPR 2023, Sec. 3 and Fig. 2).
+
+    One training iteration on ``dict(labeled=..., unlabeled=...)``:
+
+    1. A, B and C take their ground-truth loss on the labeled batch.
+    2. A predicts heatmaps on the easy (pipeline-augmented) view of the
+       unlabeled batch without gradients; B learns them on a hard view:
+       SSCO (Sec. 3.3) cut-occlude on the easy view, then a random affine
+       ``theta`` that also warps A's heatmaps (Sec. 3.1, dual networks).
+    3. The same with A and B exchanged.
+    4. The PCM (Sec. 3.2, :mod:`.pcm`) fuses A, B and their previous-epoch
+       snapshots A', B' into corrected pseudo labels and a keep mask; C learns
+       them on its own hard view, masked.
+
+    ``update_scheme='joint'`` sums all losses for one optimizer step (the
+    paper's code); ``'separate'`` makes the four steps four updates with one
+    optimizer per network (an ``OptimWrapperDict`` with keys A, B, C, see
+    ``SSPCMOptimWrapperConstructor``), each step using the networks as
+    updated by the steps before it.
+
+    The snapshots A', B' belong to :class:`PCMSnapshotHook`; it hands them
+    over with :meth:`set_snapshots`. They are stored outside the module
+    tree, so they are in no optimizer, state dict or DDP bucket. Without
+    snapshots (before the first epoch ends) A' = A and B' = B.
+
+    Only one network predicts at test time, C unless ``semi_test_cfg``
+    says otherwise; it is a stock ``TopdownPoseEstimator``, and
+    :func:`export_sspcm_student` turns a checkpoint into its plain mmpose
+    checkpoint.
+
+    Args:
+        network_a: config of A, a stock mmpose ``TopdownPoseEstimator`` with
+            a heatmap head (e.g. ``_base_.model`` of a ``td-hm`` config).
+        network_b: config of B; defaults to A's (built independently, so
+            its initial weights differ).
+        network_c: config of C (the student; may be smaller); defaults to
+            A's. Its heatmaps must have the teachers' size.
+        data_preprocessor: a ``SemiPoseDataPreprocessor`` config, or the
+            config of the pose preprocessor it should wrap; defaults to C's
+            ``data_preprocessor``.
+        semi_train_cfg: overrides of :data:`DEFAULT_SEMI_TRAIN_CFG`.
+        semi_test_cfg: ``dict(predict_on='C')``; 'A' or 'B' evaluate a
+            teacher instead.
+        update_scheme: 'joint' or 'separate'.
+        init_cfg: initialisation config (the networks' own ``init_cfg``
+            apply to them).
+    """
+
+    def __init__(self,
+                 network_a: dict,
+                 network_b: Optional[dict] = None,
+                 network_c: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 semi_train_cfg: Optional[dict] = None,
+                 semi_test_cfg: Optional[dict] = None,
+                 update_scheme: str = 'joint',
+                 init_cfg: Optional[dict] = None):
+        configs = _network_configs(network_a, network_b, network_c)
+        super().__init__(
+            data_preprocessor=_semi_preprocessor(data_preprocessor,
+                                                 configs['C']),
+            init_cfg=init_cfg)
+        for key, attr in NETWORK_ATTRS.items():
+            setattr(self, attr, MODELS.build(configs[key]))
+
+        if update_scheme not in UPDATE_SCHEMES:
+            raise ValueError(f'SSPCMPoseEstimator: update_scheme must be one '
+                             f'of {UPDATE_SCHEMES}, got {update_scheme!r}')
+        self.update_scheme = update_scheme
+        self.semi_train_cfg = _merge_train_cfg(semi_train_cfg)
+        self.semi_test_cfg = dict(predict_on='C', **(semi_test_cfg or {}))
+        if self.semi_test_cfg['predict_on'] not in NETWORK_ATTRS:
+            raise ValueError(
+                'SSPCMPoseEstimator: semi_test_cfg.predict_on must be one of '
+                f"{list(NETWORK_ATTRS)}, got "
+                f"{self.semi_test_cfg['predict_on']!r}")
+
+        ssco_cfg = self.semi_train_cfg['cut_occlude']
+        self.cut_occlude = (
+            TRANSFORMS.build(copy.deepcopy(ssco_cfg))
+            if ssco_cfg is not None else None)
+        self.consistency_loss = MODELS.build(
+            dict(type='MaskedHeatmapMSELoss', loss_weight=1.0))
+
+        # Outside the module tree on purpose (see the class docstring).
+        self._snapshots: Optional[Tuple[nn.Module, nn.Module]] = None
+        self._visuals_requested = False
+        self._latest_visuals: Optional[dict] = None
+
+    # ------------------------------------------------------------------
+    # Networks and snapshots
+    # ------------------------------------------------------------------
+    def get_network(self, key: str) -> nn.Module:
+        """The live network 'A', 'B' or 'C' (unwrapped from DDP)."""
+        if key not in NETWORK_ATTRS:
+            raise KeyError(f'SSPCMPoseEstimator has networks '
+                           f'{list(NETWORK_ATTRS)}, not {key!r}')
+        network = getattr(self, NETWORK_ATTRS[key])
+        return network.module if is_model_wrapper(network) else network
+
+    def set_snapshots(self, network_a_prev: Optional[nn.Module],
+                      network_b_prev: Optional[nn.Module]) -> None:
+        """Install the previous-epoch snapshots A', B' (both or neither).
+
+        They are put in eval mode and frozen; they are not registered as
+        submodules (not trained, not saved in ``state_dict``, not in DDP).
+        """
+        if (network_a_prev is None) != (network_b_prev is None):
+            raise ValueError('set_snapshots needs both A\' and B\' or neither')
+        if network_a_prev is None:
+            self._snapshots = None
+            return
+        for snapshot in (network_a_prev, network_b_prev):
+            if not isinstance(snapshot, nn.Module):
+                raise TypeError('set_snapshots expects nn.Module snapshots, '
+                                f'got {type(snapshot).__name__}')
+            snapshot.eval()
+            snapshot.requires_grad_(False)
+        self._snapshots = (network_a_prev, network_b_prev)
+
+    @property
+    def snapshots(self) -> Optional[Tuple[nn.Module, nn.Module]]:
+        """(A', B') or None before the first snapshot."""
+        return self._snapshots
+
+    def request_visuals(self) -> None:
+        """Record the views of the next training step (for
+        :class:`SSPCMVisualizationHook`)."""
+        self._visuals_requested = True
+
+    def pop_visuals(self) -> Optional[dict]:
+        """The recorded views of the last requested step (CPU tensors), or
+        None; clears them."""
+        visuals, self._latest_visuals = self._latest_visuals, None
+        return visuals
+
+    def export_state_dict(self, which: str = 'C') -> 'OrderedDict':
+        """State dict of one network as a plain ``TopdownPoseEstimator``."""
+        return export_sspcm_student(self.state_dict(), which)
+
+    # ------------------------------------------------------------------
+    # mmengine entry points
+    # ------------------------------------------------------------------
+    def forward(self,
+                inputs: Union[Tensor, Dict[str, Tensor]],
+                data_samples: Optional[Union[list, dict]] = None,
+                mode: str = 'tensor'):
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self._evaluated_network()(inputs, data_samples,
+                                             mode='tensor')
+        raise RuntimeError(f'SSPCMPoseEstimator: invalid mode {mode!r}; '
+                           "expected 'loss', 'predict' or 'tensor'")
+
+    def predict(self, inputs: Tensor, data_samples: list) -> list:
+        """Predict with C (or ``semi_test_cfg.predict_on``), as mmpose."""
+        return self._evaluated_network()(inputs, data_samples,
+                                         mode='predict')
+
+    def train_step(self, data: dict,
+                   optim_wrapper: Union[OptimWrapper, OptimWrapperDict]):
+        """One SSPCM iteration; see the class docstring.
+
+        'joint' goes through mmengine's ``BaseModel.train_step`` (and so
+        through DDP's forward); 'separate' needs an ``OptimWrapperDict``
+        (and, under DDP, ``MMSeparateDistributedDataParallel``).
+        """
+        if self.update_scheme == 'joint':
+            if isinstance(optim_wrapper, OptimWrapperDict):
+                raise TypeError(
+                    "SSPCMPoseEstimator(update_scheme='joint') takes one "
+                    'optimizer over all networks, got an OptimWrapperDict '
+                    f'with keys {list(optim_wrapper.keys())}; use '
+                    "update_scheme='separate' for one optimizer per network")
+            return super().train_step(data, optim_wrapper)
+        return self._train_step_separate(data, optim_wrapper)
+
+    def loss(self, inputs: Dict[str, Tensor],
+             data_samples: Dict[str, list]) -> Dict[str, Tensor]:
+        """All losses of one iteration (the 'joint' scheme)."""
+        labeled_inputs, labeled_samples, easy = _split_semi_batch(
+            inputs, data_samples)
+        losses = OrderedDict()
+        for key in NETWORK_ATTRS:
+            losses.update(
+                self._supervised_losses(key, labeled_inputs,
+                                        labeled_samples))
+        heatmaps_a = self._teacher_heatmaps('A', easy)
+        heatmaps_b = self._teacher_heatmaps('B', easy)
+        losses['loss_mutual_b'] = self._mutual_loss('B', easy, heatmaps_a)
+        losses['loss_mutual_a'] = self._mutual_loss('A', easy, heatmaps_b)
+        loss_c, stats = self._pcm_loss(easy, heatmaps_a, heatmaps_b)
+        losses['loss_pcm_c'] = loss_c
+        losses.update(stats)
+        return losses
+
+    # ------------------------------------------------------------------
+    # The 'separate' scheme
+    # ------------------------------------------------------------------
+    def _train_step_separate(self, data: dict,
+                             optim_wrapper: OptimWrapperDict) -> dict:
+        _check_separate_optim_wrapper(optim_wrapper)
+        data = self.data_preprocessor(data, True)
+        labeled_inputs, labeled_samples, easy = _split_semi_batch(
+            data['inputs'], data['data_samples'])
+        logged = OrderedDict()
+
+        # Step 1: each network on the labeled batch, own optimizer.
+        for key in NETWORK_ATTRS:
+            wrapper = optim_wrapper[key]
+            with wrapper.optim_context(self._wrapped_network(key)):
+                losses = self._supervised_losses(key, labeled_inputs,
+                                                 labeled_samples)
+            wrapper.update_params(self.parse_losses(losses)[0])
+            logged.update(losses)
+
+        # Step 2: A teaches B. Step 3: the updated B teaches A.
+        for student, teacher in (('B', 'A'), ('A', 'B')):
+            teacher_heatmaps = self._teacher_heatmaps(teacher, easy)
+            wrapper = optim_wrapper[student]
+            with wrapper.optim_context(self._wrapped_network(student)):
+                loss = self._mutual_loss(student, easy, teacher_heatmaps)
+            wrapper.update_params(loss)
+            logged[f'loss_mutual_{student.lower()}'] = loss
+
+        # Step 4: the updated A and B (and A', B') teach C through the PCM.
+        heatmaps_a = self._teacher_heatmaps('A', easy)
+        heatmaps_b = self._teacher_heatmaps('B', easy)
+        wrapper = optim_wrapper['C']
+        with wrapper.optim_context(self._wrapped_network('C')):
+            loss_c, stats = self._pcm_loss(easy, heatmaps_a, heatmaps_b)
+        wrapper.update_params(loss_c)
+        logged['loss_pcm_c'] = loss_c
+        logged.update(stats)
+
+        _, log_vars = self.parse_losses(
+            OrderedDict((k, v.detach()) for k, v in logged.items()))
+        return log_vars
+
+    # ------------------------------------------------------------------
+    # The pieces of an iteration
+    # ------------------------------------------------------------------
+    def _supervised_losses(self, key: str, inputs: Tensor,
+                           data_samples: list) -> Dict[str, Tensor]:
+        losses = self._wrapped_network(key)(inputs, data_samples, mode='loss')
+        return OrderedDict(
+            (f'{name}_{key.lower()}', value) for name, value in losses.items())
+
+    def _teacher_heatmaps(self, key: str, images: Tensor) -> Tensor:
+        """A teacher's heatmaps on the easy view, without gradients (in the
+        network's current mode, as the paper's code)."""
+        with torch.no_grad():
+            return self._heatmaps(self._wrapped_network(key), images, key)
+
+    def _mutual_loss(self, student: str, easy: Tensor,
+                     teacher_heatmaps: Tensor) -> Tensor:
+        """Dual-network consistency: ``student`` learns the other network's
+        easy-view heatmaps on its hard view."""
+        cfg = self.semi_train_cfg
+        keypoints, maxvals = heatmap_argmax(teacher_heatmaps)
+        # SSCO pastes around confident pseudo keypoints only.
+        confident = maxvals > cfg['conf_thr']
+        if cfg['mutual_conf_thr'] is None:
+            supervised = torch.ones_like(confident)
+        else:
+            supervised = maxvals > cfg['mutual_conf_thr']
+        view = self._hard_view(easy, teacher_heatmaps, keypoints, confident,
+                               supervised)
+        predicted = self._heatmaps(
+            self._wrapped_network(student), view.images, student)
+        _check_same_size(predicted, view.targets, student)
+        return cfg['mutual_loss_weight'] * self.consistency_loss(
+            predicted, view.targets, view.loss_mask)
+
+    def _pcm_loss(self, easy: Tensor, heatmaps_a: Tensor,
+                  heatmaps_b: Tensor) -> Tuple[Tensor, Dict[str, Tensor]]:
+        """C learns the PCM-corrected pseudo labels on its own hard view."""
+        cfg = self.semi_train_cfg
+        heatmaps_a_prev, heatmaps_b_prev = self._snapshot_heatmaps(easy)
+        pcm = correct_pseudo_labels(
+            heatmaps_a,
+            heatmaps_b,
+            heatmaps_a_prev,
+            heatmaps_b_prev,
+            conf_thr=cfg['conf_thr'],
+            inconsistency_thr=cfg['inconsistency_thr'])
+        view = self._hard_view(easy, pcm.heatmaps, pcm.keypoints, pcm.mask,
+                               pcm.mask)
+        predicted = self._heatmaps(self._wrapped_network('C'), view.images,
+                                   'C')
+        _check_same_size(predicted, view.targets, 'C')
+        loss = cfg['pcm_loss_weight'] * self.consistency_loss(
+            predicted, view.targets, view.loss_mask)
+        if self._visuals_requested:
+            self._record_visuals(easy, view, pcm)
+        return loss, _pcm_statistics(pcm, view.loss_mask)
+
+    def _hard_view(self, easy: Tensor, teacher_heatmaps: Tensor,
+                   keypoints: Tensor, ssco_valid: Tensor,
+                   supervised: Tensor) -> HardView:
+        """SSCO around the pseudo keypoints, then one random affine for the
+        images and the teacher heatmaps alike."""
+        num, _, height, width = easy.shape
+        heatmap_size = teacher_heatmaps.shape[-2:]
+        keypoints_px = heatmap_to_image_px(keypoints, heatmap_size,
+                                           (height, width))
+        if self.cut_occlude is not None:
+            occluded, boxes = self.cut_occlude(easy, keypoints_px,
+                                               ssco_valid)
+        else:
+            occluded = easy
+            boxes = torch.zeros(
+                num, 0, 4, dtype=torch.long, device=easy.device)
+        theta = sample_hard_affine(
+            num, height, width, device=easy.device,
+            **self.semi_train_cfg['hard_affine'])
+        targets = warp_heatmaps(teacher_heatmaps, theta)
+        loss_mask = supervised.bool()
+        if self.semi_train_cfg['mask_out_of_view']:
+            moved = warp_points(keypoints, theta, heatmap_size)
+            loss_mask = loss_mask & _inside(moved, heatmap_size)
+        return HardView(
+            images=warp_images(occluded, theta),
+            targets=targets,
+            loss_mask=loss_mask,
+            occluded=occluded,
+            patch_boxes=boxes,
+            theta=theta,
+            keypoints=keypoints_px)
+
+    def _snapshot_heatmaps(
+            self, images: Tensor) -> Tuple[Optional[Tensor], Optional[Tensor]]:
+        if self._snapshots is None:
+            return None, None  # A' = A and B' = B until the first epoch ends
+        with torch.no_grad():
+            return tuple(
+                self._heatmaps(snapshot, images, name)
+                for snapshot, name in zip(self._snapshots, ("A'", "B'")))
+
+    def _record_visuals(self, easy: Tensor, view: HardView,
+                        pcm: PCMResult) -> None:
+        height, width = easy.shape[-2:]
+        boxes = view.patch_boxes.float()
+        # Corners of the pasted boxes as continuous coordinates (pixel
+        # centres at integers, end-exclusive boxes), moved into the hard view.
+        corners = torch.stack((boxes[..., [0, 1]], boxes[..., [2, 1]],
+                               boxes[..., [2, 3]], boxes[..., [0, 3]]),
+                              dim=-2) - 0.5  # [N, P, 4, 2]
+        corners_hard = corners
+        if corners.numel():
+            corners_hard = warp_points(
+                corners.flatten(1, 2), view.theta,
+                (height, width)).reshape(corners.shape)
+        self._latest_visuals = dict(
+            easy_images=easy.detach().cpu(),
+            occluded_images=view.occluded.detach().cpu(),
+            hard_images=view.images.detach().cpu(),
+            keypoints_easy=view.keypoints.detach().cpu(),
+            keypoints_hard=warp_points(view.keypoints, view.theta,
+                                       (height, width)).detach().cpu(),
+            kept=pcm.mask.detach().cpu(),
+            patch_boxes=view.patch_boxes.detach().cpu(),
+            patch_corners_hard=corners_hard.detach().cpu(),
+            inconsistency=pcm.inconsistency.detach().cpu())
+        self._visuals_requested = False
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+    def _wrapped_network(self, key: str) -> nn.Module:
+        """The network as registered (a DDP wrapper under
+        MMSeparateDistributedDataParallel), to call through its forward."""
+        return getattr(self, NETWORK_ATTRS[key])
+
+    def _evaluated_network(self) -> nn.Module:
+        return self._wrapped_network(self.semi_test_cfg['predict_on'])
+
+    @staticmethod
+    def _heatmaps(network: nn.Module, images: Tensor, name: str) -> Tensor:
+        heatmaps = network(images, None, mode='tensor')
+        if not isinstance(heatmaps, Tensor) or heatmaps.dim() != 4:
+            raise TypeError(
+                f'SSPCMPoseEstimator needs heatmap heads: network {name} '
+                f'returned {_describe(heatmaps)} instead of heatmaps '
+                '[N, K, H, W]')
+        return heatmaps
+
+
+# ----------------------------------------------------------------------
+# Export
+# ----------------------------------------------------------------------
+def export_sspcm_student(checkpoint: dict, which: str = 'C') -> 'OrderedDict':
+    """Turn an SSPCM state dict (or a whole checkpoint with ``state_dict``)
+    into the state dict of one plain mmpose ``TopdownPoseEstimator``.
+
+    Keys ``network_c.<rest>`` (for ``which='C'``) become ``<rest>``; keys of
+    the other networks are dropped; a DDP ``module.`` prefix is removed
+    first. Raises KeyError if the state dict holds no such network.
+    """
+    if which not in NETWORK_ATTRS:
+        raise ValueError(f'export_sspcm_student: which must be one of '
+                         f'{list(NETWORK_ATTRS)}, got {which!r}')
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    prefix = NETWORK_ATTRS[which] + '.'
+    exported = OrderedDict()
+    for key, value in state_dict.items():
+        if key.startswith('module.'):
+            key = key[len('module.'):]
+        if key.startswith(prefix):
+            exported[key[len(prefix):]] = value
+    if not exported:
+        some = list(state_dict)[:5]
+        raise KeyError(f'export_sspcm_student: no {prefix!r} keys in the '
+                       f'state dict (first keys: {some}); is this an '
+                       'SSPCMPoseEstimator checkpoint?')
+    return exported
+
+
+# ----------------------------------------------------------------------
+# Module-level helpers (no state)
+# ----------------------------------------------------------------------
+def heatmap_to_image_px(points: Tensor, heatmap_size: Sequence[int],
+                        image_size: Sequence[int]) -> Tensor:
+    """(x, y) heatmap pixel centres -> image pixel coordinates (pixel
+    centres at integers in both, as in warp.py)."""
+    scale = points.new_tensor([
+        image_size[1] / heatmap_size[1], image_size[0] / heatmap_size[0]
+    ])
+    return (points + 0.5) * scale - 0.5
+
+
+def _inside(points: Tensor, size_hw: Sequence[int]) -> Tensor:
+    limit = points.new_tensor([size_hw[1], size_hw[0]]) - 0.5
+    return ((points >= -0.5) & (points <= limit)).all(dim=-1)
+
+
+def _pcm_statistics(pcm: PCMResult, loss_mask: Tensor) -> Dict[str, Tensor]:
+    """What the PCM did in this batch, for the log (no 'loss' in the names,
+    so mmengine logs them without adding them to the loss)."""
+    return OrderedDict(
+        pcm_kept_fraction=pcm.mask.float().mean().detach(),
+        pcm_inconsistency=pcm.inconsistency.float().mean().detach(),
+        pcm_confidence=pcm.confidence.float().mean().detach(),
+        pcm_snapshot_pair_fraction=(pcm.pair_index != 0).float().mean(),
+        pcm_supervised_fraction=loss_mask.float().mean().detach())
+
+
+def _split_semi_batch(inputs, data_samples) -> Tuple[Tensor, list, Tensor]:
+    if not (isinstance(inputs, dict) and set(inputs) == set(BATCH_PARTS)):
+        raise TypeError(
+            'SSPCMPoseEstimator trains on dict(labeled=..., unlabeled=...) '
+            'batches from SemiSupervisedEpochBasedTrainLoop through '
+            'SemiPoseDataPreprocessor; got inputs of type '
+            f'{_describe(inputs)}')
+    return inputs['labeled'], data_samples['labeled'], inputs['unlabeled']
+
+
+def _check_same_size(predicted: Tensor, targets: Tensor, name: str) -> None:
+    if predicted.shape != targets.shape:
+        raise ValueError(
+            f'SSPCMPoseEstimator: network {name} predicts heatmaps of shape '
+            f'{tuple(predicted.shape)} but its pseudo labels have shape '
+            f'{tuple(targets.shape)}; A, B and C need the same input size, '
+            'keypoints and heatmap size')
+
+
+def _check_separate_optim_wrapper(optim_wrapper) -> None:
+    keys = (
+        list(optim_wrapper.keys())
+        if isinstance(optim_wrapper, OptimWrapperDict) else None)
+    if keys is None or set(keys) != set(NETWORK_ATTRS):
+        raise TypeError(
+            "SSPCMPoseEstimator(update_scheme='separate') needs an "
+            f'OptimWrapperDict with keys {list(NETWORK_ATTRS)} (use '
+            "optim_wrapper=dict(constructor='SSPCMOptimWrapperConstructor', "
+            f'...)), got {type(optim_wrapper).__name__}'
+            + (f' with keys {keys}' if keys is not None else ''))
+
+
+def _network_configs(network_a, network_b, network_c) -> Dict[str, dict]:
+    if not isinstance(network_a, dict):
+        raise TypeError('SSPCMPoseEstimator: network_a must be a model config '
+                        f'dict, got {type(network_a).__name__}')
+    configs = dict(A=network_a, B=network_b or network_a,
+                   C=network_c or network_a)
+    for key, cfg in configs.items():
+        if not isinstance(cfg, dict) or 'type' not in cfg:
+            raise TypeError(f'SSPCMPoseEstimator: network_{key.lower()} must '
+                            'be a model config dict with a type, got '
+                            f'{cfg!r}')
+        head = cfg.get('head') or {}
+        if head and 'Heatmap' not in str(head.get('type', '')):
+            raise ValueError(
+                f'SSPCMPoseEstimator: network_{key.lower()} has head type '
+                f"{head.get('type')!r}; SSPCM supports heatmap heads "
+                '(e.g. HeatmapHead)')
+    return {key: copy.deepcopy(cfg) for key, cfg in configs.items()}
+
+
+def _semi_preprocessor(data_preprocessor: Optional[dict],
+                       network_c: dict) -> dict:
+    if data_preprocessor is None:
+        data_preprocessor = network_c.get('data_preprocessor')
+        if data_preprocessor is None:
+            raise ValueError('SSPCMPoseEstimator: give data_preprocessor or '
+                             'a data_preprocessor in network_c')
+    data_preprocessor = copy.deepcopy(data_preprocessor)
+    if data_preprocessor.get('type') != 'SemiPoseDataPreprocessor':
+        data_preprocessor = dict(
+            type='SemiPoseDataPreprocessor',
+            data_preprocessor=data_preprocessor)
+    return MODELS.build(data_preprocessor)
+
+
+def _merge_train_cfg(cfg: Optional[dict]) -> dict:
+    merged = copy.deepcopy(DEFAULT_SEMI_TRAIN_CFG)
+    for key, value in (cfg or {}).items():
+        if key not in merged:
+            raise KeyError(f'SSPCMPoseEstimator: unknown semi_train_cfg key '
+                           f'{key!r}; known keys: {sorted(merged)}')
+        if key == 'hard_affine' and value is not None:
+            merged[key].update(value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    if merged['hard_affine'] is None:
+        # No extra affine: theta = identity (rotation and scale off).
+        merged['hard_affine'] = dict(
+            rot_prob=0., scale_std=0., scale_range=(1., 1.))
+    return merged
+
+
+def _describe(value) -> str:
+    shape = getattr(value, 'shape', None)
+    if shape is not None:
+        return f'{type(value).__name__} of shape {tuple(shape)}'
+    if isinstance(value, (list, tuple)):
+        return f'{type(value).__name__} of length {len(value)}'
+    return type(value).__name__
+
+
+__all__ = [
+    'SSPCMPoseEstimator', 'export_sspcm_student', 'heatmap_to_image_px',
+    'NETWORK_ATTRS', 'DEFAULT_SEMI_TRAIN_CFG'
+]
