@@ -1,0 +1,1 @@
+from .ssco import SemiCutOcclude  # noqa: F401

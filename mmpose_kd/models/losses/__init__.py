@@ -1,0 +1,1 @@
+from .consistency import MaskedHeatmapMSELoss  # noqa: F401

@@ -1,0 +1,4 @@
+from .pcm import (PCMResult, correct_pseudo_labels,  # noqa: F401
+                  correct_pseudo_labels_loop, heatmap_argmax)
+from .warp import (sample_hard_affine, warp_heatmaps, warp_images,  # noqa: F401
+                   warp_points)

@@ -1,0 +1,173 @@
+"""The hard view's random affine, applied on the device (SSPCM, Huang et al.,
+CVPR 2023, Sec. 3.1 / 4.1: the unlabeled easy view is transformed again by a
+random rotation and scale; the teachers' heatmaps are warped by the same
+transform so that targets and student inputs stay aligned).
+
+Conventions
+-----------
+``theta`` [N, 2, 3] is what :func:`torch.nn.functional.affine_grid` takes with
+``align_corners=False``: it maps a pixel of the *output* (warped) image, in
+normalised coordinates, to the place in the *input* it is sampled from. The
+normalised coordinate of the pixel centre with index ``x`` in a row of width
+``W`` is ``(2 x + 1) / W - 1``; this depends only on the fraction of the image
+width, so the same ``theta`` warps a 256x192 image and its 64x48 heatmaps
+identically. :func:`sample_hard_affine` builds ``theta`` from a rotation and a
+scale about the image centre *in pixels* (it is told the aspect ratio), so a
+rotation stays a rotation on non-square images, unlike the paper's code, which
+puts the 2x2 rotation straight into normalised coordinates (a shear for
+192x256).
+"""
+from typing import Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+SizeHW = Union[Tuple[int, int], Sequence[int], torch.Size]
+
+
+def sample_hard_affine(num: int,
+                       height: int,
+                       width: int,
+                       *,
+                       rot_std: float = 30.,
+                       rot_clip: float = 60.,
+                       rot_prob: float = 0.8,
+                       scale_std: float = 0.25,
+                       scale_range: Tuple[float, float] = (0.75, 1.25),
+                       generator: Optional[torch.Generator] = None,
+                       device=None,
+                       return_params: bool = False):
+    """Sample one random rotation + scale per sample as ``theta`` [N, 2, 3].
+
+    Paper setting: rotation ~ N(0, 30 deg) clipped to +-60 deg, applied with
+    probability 0.8 (else 0); scale ~ N(1, 0.25) clipped to [0.75, 1.25].
+    Positive angles turn the content counter-clockwise as displayed (the
+    OpenCV / mmpose convention); scale > 1 enlarges the content. Both act
+    about the image centre.
+
+    Args:
+        num: batch size N.
+        height, width: size of the images the transform is for (only the
+            aspect ratio matters; heatmaps of the same aspect ratio share it).
+        generator: a torch.Generator for reproducibility; random numbers are
+            drawn on its device (CPU by default) and moved to ``device``.
+        device: device of the returned theta.
+        return_params: also return ``(angle_deg [N], scale [N])``.
+
+    Returns:
+        theta [N, 2, 3] float32 on ``device`` (and the parameters if asked).
+    """
+    if num < 0 or height <= 0 or width <= 0:
+        raise ValueError(f'sample_hard_affine needs num >= 0 and a positive '
+                         f'size, got num={num}, height={height}, '
+                         f'width={width}')
+    if not 0. <= rot_prob <= 1.:
+        raise ValueError(f'rot_prob must lie in [0, 1], got {rot_prob}')
+    low, high = scale_range
+    if not 0 < low <= high:
+        raise ValueError(f'scale_range must be (low, high) with 0 < low <= '
+                         f'high, got {scale_range}')
+    sample_device = generator.device if generator is not None else device
+    angle = torch.randn(num, generator=generator, device=sample_device)
+    angle = (angle * rot_std).clamp(-rot_clip, rot_clip)
+    rotate = torch.rand(num, generator=generator,
+                        device=sample_device) < rot_prob
+    angle = torch.where(rotate, angle, torch.zeros_like(angle))
+    scale = torch.randn(num, generator=generator, device=sample_device)
+    scale = (1. + scale * scale_std).clamp(low, high)
+    angle, scale = angle.to(device), scale.to(device)
+    theta = affine_theta(angle, scale, height, width)
+    if return_params:
+        return theta, (angle, scale)
+    return theta
+
+
+def affine_theta(angle_deg: Tensor, scale: Tensor, height: int,
+                 width: int) -> Tensor:
+    """``theta`` [N, 2, 3] of a rotation by ``angle_deg`` (counter-clockwise
+    as displayed) and a ``scale`` about the centre of an image of the given
+    size (deterministic counterpart of :func:`sample_hard_affine`)."""
+    angle = torch.deg2rad(angle_deg.float())
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    scale = scale.float()
+    # Forward map on centred pixel coordinates (y points down), as in
+    # cv2.getRotationMatrix2D: q = s [[cos, sin], [-sin, cos]] p.
+    # theta is its inverse (output -> input), conjugated by the pixel ->
+    # normalised scaling D = diag(2/W, 2/H): theta = D A^-1 D^-1.
+    inv_a00 = cos / scale
+    inv_a01 = -sin / scale
+    inv_a10 = sin / scale
+    inv_a11 = cos / scale
+    aspect = height / width
+    zeros = torch.zeros_like(cos)
+    row0 = torch.stack((inv_a00, inv_a01 * aspect, zeros), dim=-1)
+    row1 = torch.stack((inv_a10 / aspect, inv_a11, zeros), dim=-1)
+    return torch.stack((row0, row1), dim=-2)
+
+
+def warp_images(images: Tensor, theta: Tensor) -> Tensor:
+    """Warp [N, C, H, W] images by ``theta`` (bilinear, zeros outside)."""
+    return _warp(images, theta, 'images')
+
+
+def warp_heatmaps(heatmaps: Tensor, theta: Tensor) -> Tensor:
+    """Warp [N, K, h, w] heatmaps by the same ``theta`` as the images; any
+    resolution with the images' aspect ratio stays aligned with them."""
+    return _warp(heatmaps, theta, 'heatmaps')
+
+
+def warp_points(points_xy: Tensor, theta: Tensor, size_hw: SizeHW) -> Tensor:
+    """Map pixel coordinates of the source into the warped tensor.
+
+    Args:
+        points_xy: [N, ..., 2] (x, y) pixel coordinates (pixel centres at
+            integer positions) of a tensor of spatial size ``size_hw``.
+        theta: [N, 2, 3] as used by :func:`warp_images` /
+            :func:`warp_heatmaps`.
+        size_hw: (H, W) of the tensor the points refer to.
+
+    Returns:
+        [N, ..., 2] where the points land in the warped tensor (same
+        resolution). Points may fall outside it.
+    """
+    if points_xy.shape[-1] != 2 or points_xy.shape[0] != theta.shape[0]:
+        raise ValueError(f'warp_points needs points [N, ..., 2] and theta '
+                         f'[N, 2, 3] with the same N, got '
+                         f'{tuple(points_xy.shape)} and '
+                         f'{tuple(theta.shape)}')
+    height, width = int(size_hw[0]), int(size_hw[1])
+    shape = points_xy.shape
+    pts = points_xy.reshape(shape[0], -1, 2)
+    if not pts.is_floating_point():
+        pts = pts.float()
+    theta = theta.to(device=pts.device, dtype=pts.dtype)
+    size = pts.new_tensor([width, height])
+    normed = (2. * pts + 1.) / size - 1.
+    # theta maps output -> input; points go input -> output: invert it.
+    linear, shift = theta[:, :, :2], theta[:, :, 2]
+    out = torch.linalg.solve(linear, (normed - shift[:, None, :]).transpose(
+        1, 2)).transpose(1, 2)
+    pixel = ((out + 1.) * size - 1.) / 2.
+    return pixel.reshape(shape)
+
+
+def _warp(tensor: Tensor, theta: Tensor, name: str) -> Tensor:
+    if tensor.dim() != 4:
+        raise ValueError(f'{name} must be [N, C, H, W], got shape '
+                         f'{tuple(tensor.shape)}')
+    if theta.shape != (tensor.shape[0], 2, 3):
+        raise ValueError(f'theta must be [{tensor.shape[0]}, 2, 3] for {name} '
+                         f'of shape {tuple(tensor.shape)}, got '
+                         f'{tuple(theta.shape)}')
+    theta = theta.to(device=tensor.device, dtype=tensor.dtype)
+    grid = F.affine_grid(theta, list(tensor.shape), align_corners=False)
+    return F.grid_sample(
+        tensor, grid, mode='bilinear', padding_mode='zeros',
+        align_corners=False)
+
+
+__all__ = [
+    'sample_hard_affine', 'affine_theta', 'warp_images', 'warp_heatmaps',
+    'warp_points'
+]
