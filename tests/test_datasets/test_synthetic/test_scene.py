@@ -1,4 +1,4 @@
-"""The drawing API: poses, people, scenes and visibility from what is painted."""
+"""The drawing API: poses, people, scenes, visibility from the paint."""
 import dataclasses
 
 import numpy as np
