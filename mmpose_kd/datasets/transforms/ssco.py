@@ -118,12 +118,14 @@ class SemiCutOcclude(BaseTransform):
                     images: Tensor,
                     keypoints,
                     valid=None,
-                    generator: GeneratorLike = None
-                    ) -> Tuple[Tensor, Tensor]:
+                    generator: GeneratorLike = None,
+                    inplace: bool = False) -> Tuple[Tensor, Tensor]:
         """Paste keypoint-centred patches of other images of the batch.
 
-        Returns ``(out_images, patch_boxes)``; see the class docstring. The
-        input batch is not modified.
+        Returns ``(out_images, patch_boxes)``; see the class docstring.
+        ``generator`` overrides the stored one for this call. The input batch
+        is not modified unless ``inplace=True`` (same result, written into
+        ``images``; saves a full copy of the batch).
         """
         images, keypoints, valid = self._check_inputs(images, keypoints, valid)
         device = images.device
@@ -133,11 +135,13 @@ class SemiCutOcclude(BaseTransform):
         boxes = torch.zeros(num, num_patches, 4, dtype=torch.long,
                             device=device)
         if num == 0 or num_kpts == 0 or num_patches == 0:
-            return images.clone(), boxes
+            return (images if inplace else images.clone()), boxes
 
         rand = _Random(_as_generator(generator) or self.generator, device)
-        scale_xy = images.new_tensor([width / self.ref_size[0],
-                                      height / self.ref_size[1]]).float()
+        # Pixel figures are given at ref_size; scale them per axis.
+        scale_cpu = torch.tensor([width / self.ref_size[0],
+                                  height / self.ref_size[1]])
+        scale_xy = scale_cpu.to(device)
 
         # Which image each one borrows from: any other image of the batch.
         if num > 1:
@@ -175,21 +179,32 @@ class SemiCutOcclude(BaseTransform):
         end = torch.where(nonempty[..., None], end, 0)
         boxes = torch.cat((start, end), dim=-1)
 
-        # Per pixel, the last patch covering it wins (paste order).
-        cols = torch.arange(width, device=device)
-        rows = torch.arange(height, device=device)
-        in_x = (cols >= start[..., 0:1]) & (cols < end[..., 0:1])  # [N,P,W]
-        in_y = (rows >= start[..., 1:2]) & (rows < end[..., 1:2])  # [N,P,H]
-        covered = in_y[..., :, None] & in_x[..., None, :]  # [N, P, H, W]
-        order = torch.arange(1, num_patches + 1, device=device)
-        top, winner = (covered * order[None, :, None, None]).max(dim=1)
-        n_idx, y_idx, x_idx = torch.nonzero(top, as_tuple=True)
-        win = winner[n_idx, y_idx, x_idx]
-        src_x = x_idx + shift[n_idx, win, 0]
-        src_y = y_idx + shift[n_idx, win, 1]
-        out = images.clone()
-        out[n_idx, :, y_idx, x_idx] = images[source_image[n_idx], :, src_y,
-                                             src_x]
+        # One scatter per patch index over a [N, max_h, max_w] grid bounded
+        # by the largest possible box (the images of one patch index are
+        # distinct, so a scatter has no conflicts). All source pixels are read
+        # before any write, so pastes never copy pasted pixels, in place too.
+        max_w, max_h = (2 * torch.round(high * scale_cpu).long()).tolist()
+        grid_x = torch.arange(max_w, device=device)
+        grid_y = torch.arange(max_h, device=device)
+        batch = torch.arange(num, device=device)
+        box_size = end - start
+        pastes = []
+        for patch in range(num_patches):
+            inside = (
+                (grid_x[None, None, :] < box_size[:, patch, 0, None, None])
+                & (grid_y[None, :, None] < box_size[:, patch, 1, None, None]))
+            dst_x = start[:, patch, 0, None, None] + grid_x[None, None, :]
+            dst_y = start[:, patch, 1, None, None] + grid_y[None, :, None]
+            n_idx = batch[:, None, None].expand_as(inside)[inside]
+            x_idx = dst_x.expand_as(inside)[inside]
+            y_idx = dst_y.expand_as(inside)[inside]
+            pixels = images[source_image[n_idx], :,
+                            y_idx + shift[n_idx, patch, 1],
+                            x_idx + shift[n_idx, patch, 0]]
+            pastes.append((n_idx, y_idx, x_idx, pixels))
+        out = images if inplace else images.clone()
+        for n_idx, y_idx, x_idx, pixels in pastes:  # later patches win
+            out[n_idx, :, y_idx, x_idx] = pixels
         return out, boxes
 
     def _check_inputs(self, images, keypoints, valid):

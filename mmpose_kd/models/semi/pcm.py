@@ -62,20 +62,52 @@ def heatmap_argmax(heatmaps: Tensor) -> Tuple[Tensor, Tensor]:
         heatmaps: [N, K, H, W].
 
     Returns:
-        coords: [N, K, 2] float (x, y) of the maximum in heatmap pixels (the
-            first maximum in row-major order on ties). Unlike mmpose's
-            ``get_heatmap_maximum`` no -1 is written for non-positive maxima:
-            the PCM needs a position for every candidate, and the confidence
-            threshold already drops such keypoints.
+        coords: [N, K, 2] (x, y) of the maximum in heatmap pixels (the
+            first maximum in row-major order on ties), float32 or wider.
+            Unlike mmpose's ``get_heatmap_maximum`` no -1 is written for
+            non-positive maxima: the PCM needs a position for every
+            candidate, and the confidence threshold drops such keypoints.
         maxvals: [N, K] the maximum values.
     """
     _check_heatmaps(heatmaps, 'heatmaps')
-    n, k, _, w = heatmaps.shape
-    maxvals, flat_index = heatmaps.reshape(n, k, -1).max(dim=-1)
+    n, k, h, w = heatmaps.shape
+    maxvals, flat_index = _rowwise_max(heatmaps.reshape(n * k, h * w))
     x = flat_index % w
     y = torch.div(flat_index, w, rounding_mode='floor')
-    coords = torch.stack((x, y), dim=-1).to(heatmaps.dtype)
-    return coords, maxvals
+    coords = torch.stack((x, y), dim=-1).to(_coord_dtype(heatmaps))
+    return coords.view(n, k, 2), maxvals.view(n, k)
+
+
+def _coord_dtype(heatmaps: Tensor) -> torch.dtype:
+    # At least float32: half/bfloat16 cannot hold large pixel positions.
+    return torch.promote_types(heatmaps.dtype, torch.float32)
+
+
+def _rowwise_max(rows: Tensor) -> Tuple[Tensor, Tensor]:
+    """``rows.max(dim=1)`` (first index on ties), computed in two levels.
+
+    A max with indices over long rows runs several times slower on the CPU
+    than a plain ``amax`` (which vectorises). So: ``amax`` over contiguous
+    blocks of each row, the first block holding the row maximum, and the
+    argmax inside that block only. The first block with the maximum contains
+    its first occurrence, so the result is identical.
+    """
+    num_rows, length = rows.shape
+    block = _block_length(length)
+    if block is None or num_rows == 0:
+        return rows.max(dim=1)
+    blocks = rows.reshape(num_rows, length // block, block)
+    maxvals, first_block = blocks.amax(dim=2).max(dim=1)
+    chosen = blocks[torch.arange(num_rows, device=rows.device), first_block]
+    return maxvals, first_block * block + chosen.argmax(dim=1)
+
+
+def _block_length(length: int, low: int = 32, high: int = 128):
+    """Largest divisor of ``length`` in [low, high], or None."""
+    for block in range(min(high, length), low - 1, -1):
+        if length % block == 0:
+            return block
+    return None
 
 
 def correct_pseudo_labels(
@@ -101,6 +133,10 @@ def correct_pseudo_labels(
 
     Returns:
         PCMResult; see its docstring. No Python loop over N or K.
+
+    Heatmaps are expected finite (network outputs): the fusion selects the
+    pair's members with 0/1 weights, which turns an inf in a candidate that
+    was *not* chosen into NaN.
     """
     hm_a_prev, hm_b_prev = _validate(hm_a, hm_b, hm_a_prev, hm_b_prev)
     height, width = hm_a.shape[-2:]
@@ -123,11 +159,8 @@ def correct_pseudo_labels(
     uses_a_prev = _pair_member_table(_PAIR_USES_A_PREV, pair_index)
     uses_b_prev = _pair_member_table(_PAIR_USES_B_PREV, pair_index)
 
-    # Select members instead of stacking the four fused candidates: the same
-    # result with a quarter of the memory traffic.
-    first = torch.where(uses_a_prev[..., None, None], hm_a_prev, hm_a)
-    second = torch.where(uses_b_prev[..., None, None], hm_b_prev, hm_b)
-    fused = 0.5 * (first + second)
+    fused = _fuse_chosen_pair(hm_a, hm_b, hm_a_prev, hm_b_prev, uses_a_prev,
+                              uses_b_prev)
 
     confidence = 0.5 * (torch.where(uses_a_prev, val_a_prev, val_a) +
                         torch.where(uses_b_prev, val_b_prev, val_b))
@@ -157,9 +190,10 @@ def correct_pseudo_labels_loop(
     diagonal = math.hypot(height, width)
 
     fused = torch.empty_like(hm_a)
-    keypoints = hm_a.new_empty(n, k, 2)
+    coord_dtype = _coord_dtype(hm_a)
+    keypoints = torch.empty(n, k, 2, dtype=coord_dtype, device=hm_a.device)
     mask = torch.empty(n, k, dtype=torch.bool, device=hm_a.device)
-    inconsistency = hm_a.new_empty(n, k)
+    inconsistency = torch.empty(n, k, dtype=coord_dtype, device=hm_a.device)
     pair_index = torch.empty(n, k, dtype=torch.long, device=hm_a.device)
     confidence = hm_a.new_empty(n, k)
 
@@ -187,7 +221,7 @@ def correct_pseudo_labels_loop(
             first, second = pairs[best]
             fused[i, j] = 0.5 * (maps[first] + maps[second])
             conf = 0.5 * (candidates[first][2] + candidates[second][2])
-            incons = torch.tensor(float(best_sq), dtype=hm_a.dtype,
+            incons = torch.tensor(float(best_sq), dtype=coord_dtype,
                                   device=hm_a.device).sqrt() / diagonal
             fx, fy, _ = argmax_2d(fused[i, j])
             keypoints[i, j, 0], keypoints[i, j, 1] = fx, fy
@@ -200,6 +234,23 @@ def correct_pseudo_labels_loop(
             mask[i, j] = keep
     return PCMResult(fused, keypoints, mask, inconsistency, pair_index,
                      confidence)
+
+
+def _fuse_chosen_pair(hm_a: Tensor, hm_b: Tensor, hm_a_prev: Tensor,
+                      hm_b_prev: Tensor, uses_a_prev: Tensor,
+                      uses_b_prev: Tensor) -> Tensor:
+    """``0.5 * (first + second)`` per keypoint, bit-identical to selecting the
+    members with ``torch.where`` and averaging, in four passes over the
+    heatmaps without temporaries (the PCM is memory-bound on the CPU).
+
+    Selection by 0/1 weights is exact for finite heatmaps: ``lerp(x, y, 0)``
+    is ``x``, ``lerp(x, y, 1)`` is ``y``, and adding ``v * 0`` adds a zero.
+    """
+    weight_a = uses_a_prev.to(hm_a.dtype)[..., None, None]
+    weight_b = uses_b_prev.to(hm_b.dtype)[..., None, None]
+    fused = torch.lerp(hm_a, hm_a_prev, weight_a)
+    fused.addcmul_(hm_b, 1. - weight_b).addcmul_(hm_b_prev, weight_b)
+    return fused.mul_(0.5)
 
 
 def _squared_distance(p: Tensor, q: Tensor) -> Tensor:

@@ -221,6 +221,30 @@ def test_input_batch_is_not_modified():
     assert torch.equal(images, before)
 
 
+def test_inplace_gives_the_same_result_and_never_copies_pasted_pixels():
+    # Image 1 reads from the region of image 0 that image 0's own patch
+    # overwrites: in place, it must still get image 0's original pixels.
+    images = coded_images(2)
+    keypoints = torch.tensor([[[5., 20.]], [[22., 8.]]])
+    expected, expected_boxes = exact_ssco(3, generator=0)(images, keypoints)
+    batch = images.clone()
+    out, boxes = exact_ssco(3, generator=0)(batch, keypoints, inplace=True)
+    assert out.data_ptr() == batch.data_ptr()
+    assert torch.equal(out, expected) and torch.equal(boxes, expected_boxes)
+    assert torch.equal(out[1, :, 5:11, 19:25], images[0, :, 17:23, 2:8])
+    # Random case with overlapping patches.
+    gen = torch.Generator().manual_seed(9)
+    keypoints = torch.rand(4, 3, 2, generator=gen) * torch.tensor([W, H])
+    images = coded_images(4)
+    ssco = SemiCutOcclude(ref_size=(W, H), half_size_range=(6, 9))
+    expected, _ = ssco(images, keypoints,
+                       generator=torch.Generator().manual_seed(1))
+    batch = images.clone()
+    ssco(batch, keypoints, generator=torch.Generator().manual_seed(1),
+         inplace=True)
+    assert torch.equal(batch, expected)
+
+
 def test_transform_on_a_results_dict():
     images = coded_images(2)
     results = dict(

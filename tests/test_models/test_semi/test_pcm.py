@@ -41,6 +41,22 @@ def test_heatmap_argmax_takes_first_maximum_in_row_major_order():
     assert coords.tolist() == [[[3., 1.]]]
 
 
+@pytest.mark.parametrize('height,width', [(64, 48), (16, 12), (7, 9), (5, 5),
+                                          (1, 1)])
+def test_heatmap_argmax_equals_a_flat_argmax_with_many_ties(height, width):
+    # The blockwise search must keep the first maximum across block borders.
+    gen = torch.Generator().manual_seed(height * width)
+    hm = torch.randint(0, 3, (3, 5, height, width), generator=gen).float()
+    hm[0, 0] = 2.  # every position ties
+    hm[0, 1] = 0.
+    hm[0, 1, -1, -1] = 2.  # the maximum in the last block only
+    coords, maxvals = heatmap_argmax(hm)
+    flat_max, flat_index = hm.flatten(2).max(dim=-1)
+    assert torch.equal(maxvals, flat_max)
+    assert torch.equal(coords[..., 0], (flat_index % width).float())
+    assert torch.equal(coords[..., 1], (flat_index // width).float())
+
+
 # Each case: positions (x, y) of A, B, A', B' and the pair that must win.
 PAIR_CASES = [
     # (A,B) agree exactly.
@@ -162,6 +178,18 @@ def test_vectorised_equals_loop_reference(seed, shape, quantised, conf_thr,
     # The random cases must exercise every pair and both mask values.
     if not quantised and shape[1] >= 5:
         assert set(fast.pair_index.unique().tolist()) == {0, 1, 2, 3}
+
+
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float64])
+def test_vectorised_equals_loop_reference_in_other_dtypes(dtype):
+    # bfloat16: what an autocast teacher gives; coordinates stay float32.
+    maps = [m.to(dtype) for m in _random_heatmaps(5, (2, 6, 64, 48), False)]
+    fast = correct_pseudo_labels(*maps)
+    slow = correct_pseudo_labels_loop(*maps)
+    for field in PCMResult._fields:
+        assert torch.equal(getattr(fast, field), getattr(slow, field)), field
+    assert fast.heatmaps.dtype == dtype
+    assert fast.keypoints.dtype == torch.promote_types(dtype, torch.float32)
 
 
 def test_pair_index_names_the_fused_members():
