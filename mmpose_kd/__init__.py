@@ -10,6 +10,13 @@ from .version import __version__
 
 check_versions()
 
+# torch>=2.6 loads with weights_only=True; allow the few types mmengine
+# checkpoints hold (numpy arrays, HistoryBuffer) so --resume works, without
+# turning weights_only off. See mmpose_kd/utils/checkpoint.py.
+from .utils.checkpoint import register_checkpoint_safe_globals  # noqa: E402
+
+register_checkpoint_safe_globals()
+
 # Registration happens on import of the submodules.
 from . import datasets, engine, models, utils  # noqa: E402,F401
 

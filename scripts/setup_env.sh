@@ -21,7 +21,7 @@ log() { echo "[setup $(( $(date +%s) - t0 ))s] $*"; }
 
 [ -x "$VENV/bin/python" ] || { log "creating $VENV"; "$PY" -m venv "$VENV"; }
 PIPI="$VENV/bin/python -m pip install --disable-pip-version-check -q"
-# mmcv's setup.py imports pkg_resources, which setuptools>=70 dropped.
+# setuptools<70: mmcv's setup.py and mmengine need pkg_resources (see below).
 $PIPI -U pip wheel "setuptools<70" cython "numpy>=1.24,<3"
 
 # torch/torchvision: the registry has no CPU torchvision, and its torchvision
@@ -36,6 +36,11 @@ fi
 # mmengine/mmcv/mmpose/mmdet are installed with --no-deps: mmengine and mmcv
 # pull opencv-python (needs a screen's libGL), mmpose pulls chumpy (fails to
 # build, never imported).  Their real runtime dependencies are listed here.
+# mmcv's setup.py and mmengine's get_installed_path (used by mmpose.apis)
+# import pkg_resources, which setuptools>=70 dropped. torch's metadata asks
+# for setuptools>=77 (only for building C++ extensions, which we do not do
+# after mmcv), so pip prints a conflict warning here: expected and harmless.
+$PIPI "setuptools<70"
 log "installing runtime dependencies"
 $PIPI addict "pyyaml" rich termcolor yapf regex packaging "Pillow" \
   "opencv-python-headless>=4.8" matplotlib scipy json-tricks munkres \

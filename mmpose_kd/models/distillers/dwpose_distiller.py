@@ -1,0 +1,345 @@
+"""DWPose two-stage distillation as one model (stage is a config switch)."""
+import copy
+from contextlib import nullcontext
+from typing import Dict, Optional, Tuple, Union
+
+import torch
+import torch.nn as nn
+from mmengine.config import Config, ConfigDict
+from mmengine.model import BaseModel
+from torch import Tensor
+
+from mmpose.registry import MODELS
+from mmpose.utils.typing import ForwardResults, OptSampleList, SampleList
+from mmpose_kd.utils.checkpoint import (extract_state_dict, load_checkpoint_file,
+                                        load_into, strip_prefix)
+from mmpose_kd.utils.config import resolve_config_path
+from mmpose_kd.utils.recorder import record_method_output
+from .frozen import FrozenModule
+
+ModelSpec = Union[dict, ConfigDict, str]
+
+
+def _merge(base: dict, overrides: dict) -> dict:
+    """Recursive dict merge (``overrides`` wins), as config inheritance."""
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = copy.deepcopy(value)
+    return base
+
+
+def _model_cfg(spec: ModelSpec, what: str) -> ConfigDict:
+    """A model config from one of:
+
+    * a model config dict (``dict(type='TopdownPoseEstimator', ...)``);
+    * a config file path (``mmpose::`` allowed) whose ``model`` is taken;
+    * ``dict(config=<path>, overrides=<dict>)``: the file's ``model`` with
+      ``overrides`` merged in, e.g. ``overrides=dict(backbone=dict(
+      init_cfg=None))`` to drop a download of pre-trained weights.
+    """
+    overrides = None
+    if isinstance(spec, dict) and 'config' in spec:
+        unknown = set(spec) - {'config', 'overrides'}
+        if unknown:
+            raise ValueError(f'{what}: unknown keys {sorted(unknown)} beside '
+                             '`config` (allowed: `overrides`).')
+        overrides = spec.get('overrides')
+        spec = spec['config']
+    if isinstance(spec, str):
+        cfg = Config.fromfile(resolve_config_path(spec))
+        if 'model' not in cfg:
+            raise ValueError(f'{what}: config file {spec!r} has no `model`.')
+        spec = cfg.model.to_dict() if hasattr(cfg.model, 'to_dict') \
+            else dict(cfg.model)
+    if not isinstance(spec, dict):
+        raise TypeError(f'{what} must be a model config dict or a config '
+                        f'file path, got {type(spec).__name__}')
+    spec = copy.deepcopy(dict(spec))
+    if overrides:
+        _merge(spec, overrides)
+    return ConfigDict(spec)
+
+
+def _drop_pretrained_init(cfg: ConfigDict) -> ConfigDict:
+    """Remove ``init_cfg=Pretrained`` (a download at init) from a model
+    config whose weights are about to be loaded from a checkpoint anyway."""
+    cfg = copy.deepcopy(cfg)
+    for part in ('backbone', 'neck', 'head'):
+        sub = cfg.get(part)
+        if isinstance(sub, dict) and isinstance(sub.get('init_cfg'), dict) \
+                and sub['init_cfg'].get('type') == 'Pretrained':
+            sub['init_cfg'] = None
+    return cfg
+
+
+def _autocast_context(device_type: str, dtype: Optional[str]):
+    if dtype is None:
+        return nullcontext()
+    return torch.autocast(device_type=device_type,
+                          dtype=getattr(torch, dtype))
+
+
+@MODELS.register_module()
+class DWPoseTwoStageDistiller(BaseModel):
+    """DWPose: Effective Whole-body Pose Estimation with Two-stages
+    Distillation (Yang et al., ICCV-W 2023).
+
+    ``stage=1`` (Sec. 3.1, first-stage distillation): a frozen pre-trained
+    ``teacher`` teaches the ``student`` from scratch with
+    ``L = L_gt + r(t) * (alpha * L_fea + beta * L_logit)``, where ``L_fea``
+    matches the last backbone stage (:class:`FeatureDistillLoss`), ``L_logit``
+    matches the head outputs over all keypoints (SimCC or heatmaps), and
+    ``r(t) = 1 - (t-1)/t_max`` decays with the training progress ``t``
+    (epochs in epoch-based loops, iterations in iteration-based loops), set
+    each iteration by :class:`DistillScheduleHook` through
+    :meth:`set_progress`.
+
+    ``stage=2`` (Sec. 3.2, head-aware self-KD): ``teacher_ckpt`` is the
+    stage-1 student. Its backbone and neck are loaded into the student and
+    frozen; its head becomes the frozen teacher head; a fresh student head
+    trains on ``gamma * L_logit`` only. Exactly one backbone is built, and no
+    parameter is unused (no ``find_unused_parameters``).
+
+    The frozen networks (teacher, stage-2 teacher head) are held by
+    :class:`FrozenModule`: always in eval mode, without gradients, out of the
+    optimizer, EMA, DDP and checkpoints (reloaded from ``teacher_ckpt``).
+
+    Args:
+        student (dict | str): student model config (e.g. a stock RTMPose
+            ``TopdownPoseEstimator``), a config file whose ``model`` is used,
+            or ``dict(config=<file>, overrides=<dict>)``.
+        teacher (dict | str, optional): teacher model, same forms (stage 1
+            only). Its ``Pretrained`` init is dropped: ``teacher_ckpt`` loads.
+        teacher_ckpt (str): stage 1: teacher checkpoint; stage 2: stage-1
+            checkpoint (a distiller checkpoint or an exported student).
+        stage (int): 1 or 2.
+        feature_distill (dict, optional): stage-1 feature loss config,
+            e.g. ``dict(type='FeatureDistillLoss', student_channels=768,
+            teacher_channels=1024, alpha=5e-5)``.
+        logit_distill (dict): logit loss config (``SimCCLogitDistillLoss`` or
+            ``HeatmapLogitDistillLoss``); weight beta=0.1 in stage 1,
+            gamma=1 in stage 2.
+        use_gt_loss (bool, optional): add the student's ground-truth loss.
+            Default: True in stage 1, False in stage 2 (the paper's stage 2
+            trains with logit distillation only).
+        decay (bool, optional): apply ``r(t)`` to the distillation losses.
+            Default: True in stage 1, False in stage 2.
+        teacher_autocast (str, optional): run the frozen teacher under
+            autocast with this dtype, e.g. ``'bfloat16'`` (faster teacher
+            inference; measure its effect on accuracy before relying on it).
+        data_preprocessor (dict, optional): defaults to the student's.
+    """
+
+    def __init__(self,
+                 student: ModelSpec,
+                 teacher: Optional[ModelSpec] = None,
+                 teacher_ckpt: Optional[str] = None,
+                 stage: int = 1,
+                 feature_distill: Optional[dict] = None,
+                 logit_distill: Optional[dict] = dict(
+                     type='SimCCLogitDistillLoss', loss_weight=0.1),
+                 use_gt_loss: Optional[bool] = None,
+                 decay: Optional[bool] = None,
+                 teacher_autocast: Optional[str] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
+        if stage not in (1, 2):
+            raise ValueError(f'DWPoseTwoStageDistiller: stage must be 1 or 2, '
+                             f'got {stage!r}')
+        student_cfg = _model_cfg(student, 'student')
+        if data_preprocessor is None:
+            data_preprocessor = student_cfg.get('data_preprocessor')
+        super().__init__(data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
+        self.stage = stage
+        self.teacher_ckpt = teacher_ckpt
+        self.use_gt_loss = (stage == 1) if use_gt_loss is None else use_gt_loss
+        self.decay = (stage == 1) if decay is None else decay
+        self.teacher_autocast = teacher_autocast
+        self._progress: Optional[Tuple[int, int]] = None
+
+        if stage == 2:
+            # The backbone/neck come from the stage-1 checkpoint: no download.
+            student_cfg = _drop_pretrained_init(student_cfg)
+        student_cfg.pop('data_preprocessor', None)
+        self.student = MODELS.build(student_cfg)
+
+        if stage == 1:
+            if teacher is None:
+                raise ValueError('DWPoseTwoStageDistiller stage 1 needs a '
+                                 '`teacher` model config.')
+            teacher_cfg = _drop_pretrained_init(_model_cfg(teacher, 'teacher'))
+            teacher_cfg.pop('data_preprocessor', None)
+            teacher_net = MODELS.build(teacher_cfg)
+            ckpt = load_checkpoint_file(teacher_ckpt, 'model.teacher_ckpt')
+            sd = extract_state_dict(ckpt)
+            if any(k.startswith('student.') for k in sd):
+                sd = strip_prefix(sd, 'student.')  # a stage-1 distiller ckpt
+            load_into(teacher_net, sd, teacher_ckpt, 'model.teacher_ckpt',
+                      ignore_prefixes=('data_preprocessor.', ))
+            self._check_compatible(teacher_net, self.student)
+            self._teacher = FrozenModule(teacher_net)
+            self.feature_distill = (MODELS.build(feature_distill)
+                                    if feature_distill else None)
+        else:
+            if teacher is not None or feature_distill is not None:
+                raise ValueError(
+                    'DWPoseTwoStageDistiller stage 2 distils the stage-1 '
+                    'student into its own head: set neither `teacher` nor '
+                    '`feature_distill` (the teacher is `teacher_ckpt`).')
+            self._stage1_state = self._read_stage1_checkpoint(teacher_ckpt)
+            teacher_head = MODELS.build(copy.deepcopy(student_cfg.head))
+            load_into(teacher_head, strip_prefix(self._stage1_state, 'head.'),
+                      teacher_ckpt, 'model.teacher_ckpt')
+            self._teacher = FrozenModule(teacher_head)
+            self.feature_distill = None
+            self._load_frozen_trunk()
+        self.logit_distill = MODELS.build(logit_distill)
+
+    # ------------------------------------------------------------------ set-up
+    @staticmethod
+    def _read_stage1_checkpoint(path: str) -> Dict[str, Tensor]:
+        sd = extract_state_dict(load_checkpoint_file(path, 'model.teacher_ckpt'))
+        if any(k.startswith('student.') for k in sd):
+            sd = strip_prefix(sd, 'student.')  # a distiller checkpoint
+        return sd
+
+    def _frozen_trunk(self):
+        """Stage 2: the student's backbone and neck (shared and frozen)."""
+        parts = [self.student.backbone]
+        if getattr(self.student, 'with_neck', False):
+            parts.append(self.student.neck)
+        return parts
+
+    def _load_frozen_trunk(self):
+        """Stage 2: load the stage-1 backbone/neck into the student, freeze."""
+        self.student.backbone.requires_grad_(False)
+        load_into(self.student.backbone,
+                  strip_prefix(self._stage1_state, 'backbone.'),
+                  self.teacher_ckpt, 'model.teacher_ckpt')
+        if getattr(self.student, 'with_neck', False):
+            load_into(self.student.neck,
+                      strip_prefix(self._stage1_state, 'neck.'),
+                      self.teacher_ckpt, 'model.teacher_ckpt')
+        for part in self._frozen_trunk():
+            part.requires_grad_(False)
+            part.eval()
+
+    @staticmethod
+    def _check_compatible(teacher: nn.Module, student: nn.Module):
+        """Teacher and student must predict the same keypoints on the same
+        input size, or distillation silently compares different things."""
+        t_head, s_head = teacher.head, student.head
+        t_k = getattr(t_head, 'out_channels', None)
+        s_k = getattr(s_head, 'out_channels', None)
+        if t_k is not None and s_k is not None and t_k != s_k:
+            raise ValueError(f'Teacher predicts {t_k} keypoints but the '
+                             f'student predicts {s_k}; they must match.')
+        t_size = getattr(getattr(t_head, 'decoder', None), 'input_size', None)
+        s_size = getattr(getattr(s_head, 'decoder', None), 'input_size', None)
+        if t_size is not None and s_size is not None and \
+                tuple(t_size) != tuple(s_size):
+            raise ValueError(f'Teacher input size {tuple(t_size)} differs from '
+                             f'the student input size {tuple(s_size)}; they '
+                             'must match.')
+        if type(t_head).__name__ != type(s_head).__name__:
+            raise ValueError(f'Teacher head {type(t_head).__name__} and student '
+                             f'head {type(s_head).__name__} differ; logit '
+                             'distillation needs the same head type.')
+
+    def init_weights(self):
+        super().init_weights()
+        if self.stage == 2:
+            # init_weights re-initialises children: restore the stage-1 trunk.
+            self._load_frozen_trunk()
+
+    def _apply(self, fn, *args, **kwargs):
+        super()._apply(fn, *args, **kwargs)
+        self._teacher.apply_(fn)  # the frozen network is not a child
+        return self
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.stage == 2:
+            for part in self._frozen_trunk():
+                part.eval()  # frozen BN statistics, whatever the runner says
+        return self
+
+    @property
+    def teacher(self) -> nn.Module:
+        """The frozen teacher (stage 1) or frozen teacher head (stage 2)."""
+        return self._teacher.module
+
+    # ---------------------------------------------------------------- schedule
+    def set_progress(self, step: int, max_steps: int) -> None:
+        """Record the training progress ``t`` (1-based) of ``t_max``."""
+        if not 1 <= step <= max_steps:
+            raise ValueError(f'progress {step}/{max_steps} out of range')
+        self._progress = (int(step), int(max_steps))
+
+    def distill_scale(self) -> float:
+        """r(t) = 1 - (t-1)/t_max (Sec. 3.1, weight-decay strategy)."""
+        if not self.decay:
+            return 1.0
+        if self._progress is None:
+            raise RuntimeError(
+                'DWPoseTwoStageDistiller: the distillation decay r(t) needs '
+                "the training progress; add dict(type='DistillScheduleHook') "
+                'to custom_hooks (or set decay=False).')
+        step, max_steps = self._progress
+        return 1.0 - (step - 1) / max_steps
+
+    # ----------------------------------------------------------------- forward
+    def forward(self, inputs: Tensor, data_samples: OptSampleList = None,
+                mode: str = 'tensor') -> ForwardResults:
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.student.forward(inputs, data_samples, mode='predict')
+        if mode == 'tensor':
+            return self.student.forward(inputs, data_samples, mode='tensor')
+        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, '
+                           'predict and tensor mode.')
+
+    def _teacher_outputs(self, inputs: Tensor):
+        """Stage 1: teacher (features, head output), no grad, eval mode."""
+        ctx = _autocast_context(inputs.device.type, self.teacher_autocast)
+        with torch.no_grad(), ctx:
+            feats = self.teacher.extract_feat(inputs)
+            preds = self.teacher.head.forward(feats)
+        return feats, preds
+
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
+        scale = self.distill_scale()
+        losses = dict()
+        if self.stage == 1:
+            t_feats, t_preds = self._teacher_outputs(inputs)
+            s_feats = self.student.extract_feat(inputs)
+        else:
+            with torch.no_grad():  # frozen trunk: no activations kept
+                s_feats = self.student.extract_feat(inputs)
+                t_preds = self.teacher.forward(s_feats)
+
+        head = self.student.head
+        if self.use_gt_loss:
+            with record_method_output(head, 'forward') as rec:
+                losses.update(head.loss(s_feats, data_samples,
+                                        train_cfg=self.student.train_cfg))
+            s_preds = rec.output
+        else:
+            s_preds = head.forward(s_feats)
+
+        if self.feature_distill is not None:
+            losses['loss_feat_distill'] = self.feature_distill(
+                s_feats[-1], t_feats[-1], weight_scale=scale)
+        loss_module = getattr(head, 'loss_module', None)
+        losses['loss_logit_distill'] = self.logit_distill(
+            s_preds, t_preds, weight_scale=scale,
+            temperature=getattr(loss_module, 'beta', None))
+        losses['distill_scale'] = torch.tensor(scale, device=inputs.device)
+        return losses
+
+    def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:
+        return self.student.predict(inputs, data_samples)
