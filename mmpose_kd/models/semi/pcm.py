@@ -20,13 +20,10 @@ from typing import NamedTuple, Optional, Tuple
 import torch
 from torch import Tensor
 
-#: Candidate pairs in the order of ``PCMResult.pair_index``; each entry says
-#: whether the pair's first member is A' (instead of A) and whether its second
-#: member is B' (instead of B). Ties in distance go to the lowest index, so
-#: the current pair (A, B) wins when the snapshots agree no better.
+#: Candidate pairs in the order of ``PCMResult.pair_index``: the index is
+#: ``uses_a_prev + 2 * uses_b_prev``. Ties in distance go to the lowest index,
+#: so the current pair (A, B) wins when the snapshots agree no better.
 PAIR_NAMES = ('(A,B)', "(A',B)", "(A,B')", "(A',B')")
-_PAIR_USES_A_PREV = (False, True, False, True)
-_PAIR_USES_B_PREV = (False, False, True, True)
 
 #: Mean-confidence threshold of the paper's code (``score_filter_thread``).
 DEFAULT_CONF_THR = 0.1
@@ -96,18 +93,25 @@ def _rowwise_max(rows: Tensor) -> Tuple[Tensor, Tensor]:
     block = _block_length(length)
     if block is None or num_rows == 0:
         return rows.max(dim=1)
-    blocks = rows.reshape(num_rows, length // block, block)
-    maxvals, first_block = blocks.amax(dim=2).max(dim=1)
-    chosen = blocks[torch.arange(num_rows, device=rows.device), first_block]
+    num_blocks = length // block
+    maxvals, first_block = rows.reshape(num_rows, num_blocks,
+                                        block).amax(dim=2).max(dim=1)
+    which = torch.arange(num_rows, device=rows.device) * num_blocks
+    chosen = rows.reshape(num_rows * num_blocks, block).index_select(
+        0, which + first_block)
     return maxvals, first_block * block + chosen.argmax(dim=1)
 
 
 def _block_length(length: int, low: int = 32, high: int = 128):
-    """Largest divisor of ``length`` in [low, high], or None."""
-    for block in range(min(high, length), low - 1, -1):
-        if length % block == 0:
-            return block
-    return None
+    """Largest divisor of ``length`` in [low, high], preferring multiples of
+    16 (SIMD-friendly), or None."""
+    divisors = [
+        b for b in range(low, min(high, length) + 1) if length % b == 0
+    ]
+    if not divisors:
+        return None
+    aligned = [b for b in divisors if b % 16 == 0]
+    return max(aligned or divisors)
 
 
 def correct_pseudo_labels(
@@ -135,8 +139,8 @@ def correct_pseudo_labels(
         PCMResult; see its docstring. No Python loop over N or K.
 
     Heatmaps are expected finite (network outputs): the fusion selects the
-    pair's members with 0/1 weights, which turns an inf in a candidate that
-    was *not* chosen into NaN.
+    pair's members with weights 0.5 / 0, which turns an inf in a candidate
+    that was *not* chosen into NaN.
     """
     hm_a_prev, hm_b_prev = _validate(hm_a, hm_b, hm_a_prev, hm_b_prev)
     height, width = hm_a.shape[-2:]
@@ -156,8 +160,8 @@ def correct_pseudo_labels(
     ), dim=-1)
     min_sq_dist, pair_index = sq_dist.min(dim=-1)
 
-    uses_a_prev = _pair_member_table(_PAIR_USES_A_PREV, pair_index)
-    uses_b_prev = _pair_member_table(_PAIR_USES_B_PREV, pair_index)
+    uses_a_prev = pair_index % 2 == 1
+    uses_b_prev = pair_index >= 2
 
     fused = _fuse_chosen_pair(hm_a, hm_b, hm_a_prev, hm_b_prev, uses_a_prev,
                               uses_b_prev)
@@ -219,7 +223,7 @@ def correct_pseudo_labels_loop(
                 if best_sq is None or sq < best_sq:
                     best, best_sq = p, sq
             first, second = pairs[best]
-            fused[i, j] = 0.5 * (maps[first] + maps[second])
+            fused[i, j] = 0.5 * maps[first] + 0.5 * maps[second]
             conf = 0.5 * (candidates[first][2] + candidates[second][2])
             incons = torch.tensor(float(best_sq), dtype=coord_dtype,
                                   device=hm_a.device).sqrt() / diagonal
@@ -239,27 +243,24 @@ def correct_pseudo_labels_loop(
 def _fuse_chosen_pair(hm_a: Tensor, hm_b: Tensor, hm_a_prev: Tensor,
                       hm_b_prev: Tensor, uses_a_prev: Tensor,
                       uses_b_prev: Tensor) -> Tensor:
-    """``0.5 * (first + second)`` per keypoint, bit-identical to selecting the
-    members with ``torch.where`` and averaging, in four passes over the
+    """``0.5 * first + 0.5 * second`` per keypoint in four passes over the
     heatmaps without temporaries (the PCM is memory-bound on the CPU).
 
-    Selection by 0/1 weights is exact for finite heatmaps: ``lerp(x, y, 0)``
-    is ``x``, ``lerp(x, y, 1)`` is ``y``, and adding ``v * 0`` adds a zero.
+    The members are selected by weights 0.5 / 0: a zero-weighted candidate
+    adds an exact zero, so the result equals averaging the selected pair
+    (bit for bit, as :func:`correct_pseudo_labels_loop` does) for finite
+    heatmaps.
     """
-    weight_a = uses_a_prev.to(hm_a.dtype)[..., None, None]
-    weight_b = uses_b_prev.to(hm_b.dtype)[..., None, None]
-    fused = torch.lerp(hm_a, hm_a_prev, weight_a)
-    fused.addcmul_(hm_b, 1. - weight_b).addcmul_(hm_b_prev, weight_b)
-    return fused.mul_(0.5)
+    half_a_prev = 0.5 * uses_a_prev.to(hm_a.dtype)[..., None, None]
+    half_b_prev = 0.5 * uses_b_prev.to(hm_b.dtype)[..., None, None]
+    fused = torch.mul(hm_a, 0.5 - half_a_prev)
+    fused.addcmul_(hm_a_prev, half_a_prev)
+    fused.addcmul_(hm_b, 0.5 - half_b_prev)
+    return fused.addcmul_(hm_b_prev, half_b_prev)
 
 
 def _squared_distance(p: Tensor, q: Tensor) -> Tensor:
     return ((p - q)**2).sum(dim=-1)
-
-
-def _pair_member_table(table, pair_index: Tensor) -> Tensor:
-    lookup = torch.tensor(table, dtype=torch.bool, device=pair_index.device)
-    return lookup[pair_index]
 
 
 def _keep_mask(confidence: Tensor, inconsistency: Tensor, conf_thr: float,
@@ -287,9 +288,9 @@ def _validate(hm_a, hm_b, hm_a_prev, hm_b_prev):
     for name, hm in named.items():
         _check_heatmaps(hm, name)
         if hm.shape != hm_a.shape:
-            raise ValueError(f'{name} has shape {tuple(hm.shape)} but hm_a has '
-                             f'{tuple(hm_a.shape)}; the PCM needs all four '
-                             'heatmaps of the same shape')
+            raise ValueError(f'{name} has shape {tuple(hm.shape)} but hm_a '
+                             f'has {tuple(hm_a.shape)}; the PCM needs all '
+                             'four heatmaps of the same shape')
         if hm.device != hm_a.device:
             raise ValueError(f'{name} is on {hm.device} but hm_a on '
                              f'{hm_a.device}')
