@@ -74,9 +74,13 @@ def load_checkpoint_file(path: str, config_key: str = 'checkpoint',
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
+        # torch's message is long; keep its reason.
+        reason = str(e).split('WeightsUnpickler error:')[-1].strip()
+        reason = reason.split('\n')[0].strip() or str(e)[:200]
         raise RuntimeError(
-            f'Checkpoint {path!r} (config key `{config_key}`) holds objects '
-            f'that are not allowed to be unpickled safely: {e}') from e
+            f'Checkpoint {path!r} (config key `{config_key}`) could not be '
+            'read: it is not a torch checkpoint, or it holds objects that are '
+            f'not allowed to be unpickled safely ({reason}).') from e
     except Exception as e:  # truncated, not a torch file, ...
         raise RuntimeError(
             f'Checkpoint {path!r} (config key `{config_key}`) could not be '

@@ -151,6 +151,9 @@ class DWPoseTwoStageDistiller(BaseModel):
         student_cfg = _model_cfg(student, 'student')
         if data_preprocessor is None:
             data_preprocessor = student_cfg.get('data_preprocessor')
+        if isinstance(data_preprocessor, dict):
+            # mmpose's registry, whatever the caller's default scope.
+            data_preprocessor = MODELS.build(data_preprocessor)
         super().__init__(data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         self.stage = stage

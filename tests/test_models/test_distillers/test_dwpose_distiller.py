@@ -1,0 +1,214 @@
+"""DWPoseTwoStageDistiller: frozen teacher, decay schedule, stage 2, errors,
+resume and export, with tiny stock RTMPose/heatmap models and a real Runner."""
+import copy
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.hooks import Hook
+from mmengine.structures import InstanceData, PixelData
+from mmengine.runner import Runner
+
+from mmpose.registry import MODELS
+from mmpose.structures import PoseDataSample
+from mmpose_kd.utils.checkpoint import load_checkpoint_file
+from toy_models import heatmap_cfg, rtmpose_cfg, runner_cfg, save_weights
+
+TEACHER = rtmpose_cfg(widen=0.25)  # 256 channels in the last stage
+STUDENT = rtmpose_cfg(widen=0.125)  # 128
+
+
+def distiller_cfg(teacher_ckpt, stage=1, **kw):
+    cfg = dict(type='DWPoseTwoStageDistiller', stage=stage,
+               student=copy.deepcopy(STUDENT), teacher_ckpt=teacher_ckpt)
+    if stage == 1:
+        cfg.update(
+            teacher=copy.deepcopy(TEACHER),
+            feature_distill=dict(type='FeatureDistillLoss',
+                                 student_channels=128, teacher_channels=256,
+                                 alpha=5e-5),
+            logit_distill=dict(type='SimCCLogitDistillLoss', loss_weight=0.1))
+    else:
+        cfg.update(logit_distill=dict(type='SimCCLogitDistillLoss',
+                                      loss_weight=1.0))
+    cfg.update(kw)
+    return cfg
+
+
+@pytest.fixture(scope='module')
+def teacher_ckpt(tmp_path_factory):
+    torch.manual_seed(1)
+    teacher = MODELS.build(TEACHER)
+    # Give BN non-trivial running statistics, so drift would be visible.
+    teacher.train()
+    with torch.no_grad():
+        teacher.extract_feat(torch.randn(4, 3, 64, 64))
+    return save_weights(teacher, tmp_path_factory.mktemp('t') / 'teacher.pth')
+
+
+class RecordScale(Hook):
+    def __init__(self):
+        self.scales = []
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        self.scales.append(round(float(outputs['distill_scale']), 6))
+
+
+def test_teacher_is_outside_module_tree(teacher_ckpt):
+    model = MODELS.build(distiller_cfg(teacher_ckpt))
+    names = [n for n, _ in model.named_parameters()]
+    assert names and not any('teacher' in n for n in names)
+    assert not any(k.startswith('_teacher') or 'teacher' in k
+                   for k in model.state_dict())
+    model.train()
+    assert not model.teacher.training
+    assert all(not m.training for m in model.teacher.modules())
+    assert all(not p.requires_grad for p in model.teacher.parameters())
+    # the teacher weights are the checkpoint's
+    sd = load_checkpoint_file(teacher_ckpt)['state_dict']
+    for k, v in model.teacher.state_dict().items():
+        assert torch.equal(v, sd[k]), k
+    # deepcopy (what EMA does) shares, not copies, the teacher
+    assert copy.deepcopy(model).teacher is model.teacher
+
+
+def test_teacher_frozen_through_real_runner_with_ema(teacher_ckpt,
+                                                     tiny_wholebody,
+                                                     tmp_path):
+    model_cfg = distiller_cfg(teacher_ckpt)
+    rec = RecordScale()
+    cfg = runner_cfg(model_cfg, tiny_wholebody, tmp_path, max_epochs=3,
+                     custom_hooks=[dict(type='DistillScheduleHook'),
+                                   dict(type='EMAHook',
+                                        ema_type='ExpMomentumEMA',
+                                        momentum=0.0002, update_buffers=True,
+                                        priority=49)])
+    runner = Runner.from_cfg(cfg)
+    runner.register_hook(rec)
+    before = {k: v.clone() for k, v in runner.model.teacher.state_dict().items()}
+    runner.train()
+    after = runner.model.teacher.state_dict()
+    for k, v in before.items():
+        assert torch.equal(v, after[k]), f'teacher {k} changed'
+    # BN buffers included in the comparison above
+    assert any('running_mean' in k for k in before)
+    # the teacher is in no optimizer param group
+    opt_params = {id(p) for g in runner.optim_wrapper.optimizer.param_groups
+                  for p in g['params']}
+    assert not opt_params & {id(p) for p in runner.model.teacher.parameters()}
+    # ...and in no checkpoint (EMA state included)
+    ckpt = load_checkpoint_file(osp.join(tmp_path, 'epoch_3.pth'))
+    for key in ('state_dict', 'ema_state_dict'):
+        assert not any('teacher' in k for k in ckpt[key]), key
+    # epoch-based decay: r = 1 - (epoch - 1) / 3, constant within an epoch
+    iters_per_epoch = len(runner.train_dataloader)
+    expected = [round(1 - e / 3, 6) for e in range(3)
+                for _ in range(iters_per_epoch)]
+    assert rec.scales == expected
+
+
+def test_decay_counts_iterations_in_iteration_based_loop(teacher_ckpt,
+                                                         tiny_wholebody,
+                                                         tmp_path):
+    rec = RecordScale()
+    cfg = runner_cfg(distiller_cfg(teacher_ckpt), tiny_wholebody, tmp_path,
+                     by_epoch=False, max_iters=4,
+                     custom_hooks=[dict(type='DistillScheduleHook')])
+    runner = Runner.from_cfg(cfg)
+    runner.register_hook(rec)
+    runner.train()
+    assert rec.scales == [1.0, 0.75, 0.5, 0.25]
+
+
+def test_missing_schedule_hook_is_a_clear_error(teacher_ckpt, tiny_wholebody):
+    model = MODELS.build(distiller_cfg(teacher_ckpt))
+    with pytest.raises(RuntimeError, match='DistillScheduleHook'):
+        model.distill_scale()
+
+
+def test_missing_teacher_checkpoint_names_path_and_key(tmp_path):
+    missing = str(tmp_path / 'nope.pth')
+    with pytest.raises(FileNotFoundError) as e:
+        MODELS.build(distiller_cfg(missing))
+    assert missing in str(e.value) and 'model.teacher_ckpt' in str(e.value)
+
+
+def test_unreadable_teacher_checkpoint(tmp_path):
+    bad = tmp_path / 'bad.pth'
+    bad.write_bytes(b'not a checkpoint')
+    with pytest.raises(RuntimeError, match='could not be read'):
+        MODELS.build(distiller_cfg(str(bad)))
+
+
+def test_teacher_checkpoint_for_other_architecture(tmp_path):
+    other = save_weights(MODELS.build(heatmap_cfg()), tmp_path / 'hm.pth')
+    with pytest.raises(ValueError, match='missing keys: .*unexpected keys'):
+        MODELS.build(distiller_cfg(other))
+
+
+def test_keypoint_count_and_input_size_mismatch(tmp_path):
+    t17 = rtmpose_cfg(widen=0.25, num_keypoints=17)
+    ckpt = save_weights(MODELS.build(t17), tmp_path / 't17.pth')
+    with pytest.raises(ValueError, match='17 keypoints.*133'):
+        MODELS.build(distiller_cfg(ckpt, teacher=t17))
+    t_big = rtmpose_cfg(widen=0.25, input_size=(96, 128))
+    ckpt = save_weights(MODELS.build(t_big), tmp_path / 'tbig.pth')
+    with pytest.raises(ValueError, match='input size'):
+        MODELS.build(distiller_cfg(ckpt, teacher=t_big))
+
+
+def test_heatmap_models_distil(tmp_path):
+    teacher = heatmap_cfg(base_channels=16)
+    ckpt = save_weights(MODELS.build(teacher), tmp_path / 'hm_t.pth')
+    model = MODELS.build(dict(
+        type='DWPoseTwoStageDistiller', student=heatmap_cfg(), teacher=teacher,
+        teacher_ckpt=ckpt,
+        feature_distill=dict(type='FeatureDistillLoss', student_channels=64,
+                             teacher_channels=128),
+        logit_distill=dict(type='HeatmapLogitDistillLoss', loss_weight=1.0)))
+    model.set_progress(1, 10)
+    x = torch.randn(2, 3, 64, 64)
+    samples = []
+    for _ in range(2):
+        s = PoseDataSample()
+        s.gt_fields = PixelData(heatmaps=torch.rand(133, 16, 16))
+        s.gt_instance_labels = InstanceData(
+            keypoint_weights=torch.ones(1, 133))
+        samples.append(s)
+    losses = model.loss(x, samples)
+    assert set(losses) >= {'loss_kpt', 'loss_feat_distill',
+                           'loss_logit_distill'}
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    assert model.feature_distill.align.weight.grad is not None
+
+
+def test_stage2_trains_head_only_and_builds_one_backbone(teacher_ckpt,
+                                                         tmp_path):
+    stage1 = MODELS.build(distiller_cfg(teacher_ckpt))
+    s1_ckpt = str(tmp_path / 's1.pth')
+    torch.save({'state_dict': stage1.state_dict()}, s1_ckpt)
+    model = MODELS.build(distiller_cfg(s1_ckpt, stage=2))
+    model.init_weights()  # must not undo the loaded trunk
+    backbones = [m for m in model.modules()
+                 if type(m).__name__ == 'CSPNeXt']
+    assert len(backbones) == 1
+    for k, v in model.student.backbone.state_dict().items():
+        assert torch.equal(v, stage1.student.backbone.state_dict()[k]), k
+    # the frozen teacher head is the stage-1 head
+    for k, v in model.teacher.state_dict().items():
+        assert torch.equal(v, stage1.student.head.state_dict()[k]), k
+    model.train()
+    assert not model.student.backbone.training
+    assert model.student.head.training
+    # logit distillation only, gradients on the head only
+    x = torch.randn(2, 3, 64, 64)
+    losses = model.loss(x, [])
+    assert set(losses) == {'loss_logit_distill', 'distill_scale'}
+    losses['loss_logit_distill'].backward()
+    grads = {n: p.grad for n, p in model.named_parameters()}
+    assert all(g is None for n, g in grads.items() if '.backbone.' in n)
+    assert any(g is not None and g.abs().sum() > 0
+               for n, g in grads.items() if n.startswith('student.head.'))
+    assert not any(p.requires_grad
+                   for p in model.student.backbone.parameters())
