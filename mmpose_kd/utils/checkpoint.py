@@ -136,5 +136,9 @@ def save_checkpoint_atomic(checkpoint: dict, path: str) -> None:
     """Write to a temporary file beside ``path`` then rename: a crash while
     writing never leaves a truncated file at ``path``."""
     tmp = f'{path}.tmp-{os.getpid()}'
-    torch.save(checkpoint, tmp)
-    os.replace(tmp, path)
+    try:
+        torch.save(checkpoint, tmp)
+        os.replace(tmp, path)
+    finally:
+        if osp.exists(tmp):
+            os.remove(tmp)
