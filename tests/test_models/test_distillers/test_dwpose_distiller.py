@@ -212,3 +212,110 @@ def test_stage2_trains_head_only_and_builds_one_backbone(teacher_ckpt,
                for n, g in grads.items() if n.startswith('student.head.'))
     assert not any(p.requires_grad
                    for p in model.student.backbone.parameters())
+
+
+class CrashAfterEpoch(Hook):
+    """Simulates an interruption right after epoch ``k``'s checkpoint."""
+    priority = 'LOWEST'
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def after_train_epoch(self, runner):
+        if runner.epoch == self.epoch:
+            raise KeyboardInterrupt('simulated interruption')
+
+
+def _final_student(work_dir):
+    return load_checkpoint_file(osp.join(work_dir, 'epoch_3.pth'))['state_dict']
+
+
+@pytest.mark.parametrize('stage', [1, 2])
+def test_resume_continues_exactly(stage, teacher_ckpt, tiny_wholebody,
+                                  tmp_path):
+    ckpt = teacher_ckpt
+    if stage == 2:
+        ckpt = str(tmp_path / 's1.pth')
+        torch.save({'state_dict': MODELS.build(
+            distiller_cfg(teacher_ckpt)).state_dict()}, ckpt)
+    hooks = [dict(type='DistillScheduleHook')]
+    model = distiller_cfg(ckpt, stage=stage)
+    full = tmp_path / 'full'
+    Runner.from_cfg(runner_cfg(model, tiny_wholebody, full, max_epochs=3,
+                               custom_hooks=hooks)).train()
+    part = tmp_path / 'part'
+    runner = Runner.from_cfg(runner_cfg(model, tiny_wholebody, part,
+                                        max_epochs=3, custom_hooks=hooks))
+    runner.register_hook(CrashAfterEpoch(1))
+    with pytest.raises(KeyboardInterrupt):
+        runner.train()
+    cfg = runner_cfg(model, tiny_wholebody, part, max_epochs=3,
+                     custom_hooks=hooks)
+    cfg['resume'] = True
+    cfg['experiment_name'] += '_resumed'
+    Runner.from_cfg(cfg).train()
+    a, b = _final_student(full), _final_student(part)
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+
+
+def _student_config_file(tmp_path):
+    path = tmp_path / 'student_cfg.py'
+    path.write_text(f'model = {STUDENT!r}\n')
+    return str(path)
+
+
+def test_export_loads_in_stock_mmpose(teacher_ckpt, tiny_wholebody, tmp_path):
+    from mmpose.apis import init_model
+    from mmpose_kd.utils.export import export_checkpoint
+    cfg = runner_cfg(distiller_cfg(teacher_ckpt), tiny_wholebody, tmp_path,
+                     max_epochs=1,
+                     custom_hooks=[dict(type='DistillScheduleHook'),
+                                   dict(type='EMAHook',
+                                        ema_type='ExpMomentumEMA',
+                                        priority=49),
+                                   dict(type='ExportStudentHook')])
+    Runner.from_cfg(cfg).train()
+    train_ckpt = load_checkpoint_file(str(tmp_path / 'epoch_1.pth'))
+    hook_export = str(tmp_path / 'exported_student.pth')
+    tool_export = str(tmp_path / 'tool_export.pth')
+    export_checkpoint(train_ckpt, tool_export, 'student.')
+    for path in (hook_export, tool_export):
+        exported = load_checkpoint_file(path)
+        fresh = MODELS.build(copy.deepcopy(STUDENT))
+        fresh.load_state_dict(exported['state_dict'], strict=True)
+        assert 'dataset_meta' in exported['meta']
+
+    # same outputs as the distiller's student loaded from the checkpoint
+    distiller = MODELS.build(distiller_cfg(teacher_ckpt))
+    distiller.load_state_dict(train_ckpt['state_dict'], strict=True)
+    distiller.eval()
+    stock = init_model(_student_config_file(tmp_path), hook_export,
+                       device='cpu')
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        ours = distiller(x, None, mode='tensor')
+        theirs = stock(x, None, mode='tensor')
+    for a, b in zip(ours, theirs):
+        assert torch.allclose(a, b, atol=1e-6)
+
+
+def test_export_tool_cli(teacher_ckpt, tmp_path):
+    import subprocess
+    import sys
+    model = MODELS.build(distiller_cfg(teacher_ckpt))
+    ckpt = tmp_path / 'train.pth'
+    torch.save({'state_dict': model.state_dict(), 'meta': {}}, ckpt)
+    cfg = tmp_path / 'distill_cfg.py'
+    cfg.write_text(f'model = {distiller_cfg(teacher_ckpt)!r}\n')
+    out = tmp_path / 'student.pth'
+    root = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
+        osp.abspath(__file__)))))
+    res = subprocess.run([sys.executable,
+                          osp.join(root, 'tools', 'export_student.py'),
+                          str(cfg), str(ckpt), str(out)],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    sd = load_checkpoint_file(str(out))['state_dict']
+    assert sd.keys() == model.student.state_dict().keys()
