@@ -1,0 +1,45 @@
+# DWPose stage 1 (Yang et al., ICCV-W 2023, Sec. 3.1): RTMPose-x teacher ->
+# RTMPose-l student on COCO-WholeBody, 384x288. The paper's setting: alpha = 5e-5
+# (feature KD on the last backbone stage), beta = 0.1 (SimCC logit KD over all
+# keypoints), both decayed by r(t) = 1 - (t-1)/t_max over the epochs.
+#
+#   tools/train.py configs/dwpose/dwpose-s1_x-dis-l_coco-wholebody-384x288.py \
+#       --cfg-options model.teacher_ckpt=/path/to/rtmpose-x_384x288.pth
+# Then export the student (the exported_student.pth written at each save by
+# ExportStudentHook is the same thing):
+#   tools/export_student.py configs/dwpose/dwpose-s1_x-dis-l_coco-wholebody-384x288.py work_dirs/.../epoch_270.pth out.pth
+_base_ = ['mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/rtmpose-l_8xb32-270e_coco-wholebody-384x288.py']
+custom_imports = dict(imports=['mmpose_kd'], allow_failed_imports=False)
+
+teacher_ckpt = 'checkpoints/rtmpose-x_coco-wholebody-384x288.pth'  # yours
+# Optional local CSPNeXt weights to start the student's backbone from (the
+# stock RTMPose config would download them); None: the student starts from
+# scratch, as in the paper's first stage.
+student_backbone_init = None  # e.g. dict(type='Pretrained', prefix='backbone.', checkpoint='checkpoints/cspnext-l.pth')
+
+model = dict(
+    _delete_=True,
+    type='DWPoseTwoStageDistiller',
+    stage=1,
+    student=dict(
+        config='mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/rtmpose-l_8xb32-270e_coco-wholebody-384x288.py',
+        overrides=dict(backbone=dict(init_cfg=student_backbone_init))),
+    teacher='mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/rtmpose-x_8xb32-270e_coco-wholebody-384x288.py',
+    teacher_ckpt=teacher_ckpt,
+    feature_distill=dict(
+        type='FeatureDistillLoss',
+        student_channels=1024,
+        teacher_channels=1280,
+        alpha=5e-5,
+        normalize='batch'),
+    logit_distill=dict(type='SimCCLogitDistillLoss', loss_weight=0.1))
+
+custom_hooks = [
+    dict(type='EMAHook', ema_type='ExpMomentumEMA', momentum=0.0002,
+         update_buffers=True, priority=49),
+    dict(type='mmdet.PipelineSwitchHook',
+         switch_epoch=270 - 30,  # the stock schedule's last 30 epochs
+         switch_pipeline={{_base_.train_pipeline_stage2}}),
+    dict(type='DistillScheduleHook'),
+    dict(type='ExportStudentHook'),
+]
