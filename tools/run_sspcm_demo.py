@@ -34,7 +34,7 @@ import time
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_CONFIG = osp.join(ROOT, 'configs', 'sspcm',
-                          'sspcm_synthetic_tiny-resnet_joint-48x64.py')
+                          'sspcm_synthetic_tiny-resnet_joint.py')
 RUNS = ('supervised', 'sspcm')
 
 
@@ -149,6 +149,8 @@ def supervised_config(sspcm_cfg, args, num_iters: int):
     cfg = copy.deepcopy(sspcm_cfg)
     cfg.model = copy.deepcopy(sspcm_cfg.model.network_c)
     cfg.train_dataloader = copy.deepcopy(sspcm_cfg.train_dataloader.labeled)
+    # IterBasedTrainLoop pauses 2 s whenever a finite sampler runs out.
+    cfg.train_dataloader.sampler = dict(type='InfiniteSampler', shuffle=True)
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=num_iters,
                          val_begin=num_iters + 1)
     cfg.param_scheduler = iteration_schedule(cfg, num_iters)

@@ -1,4 +1,5 @@
 """Pictures of SSPCM's easy and hard views and the PCM's pseudo keypoints."""
+import math
 import os.path as osp
 from typing import Optional
 
@@ -94,22 +95,25 @@ class SSPCMVisualizationHook(Hook):
             easy = self._enlarge(panels[0][i])
             occluded = self._enlarge(panels[1][i])
             hard = self._enlarge(panels[2][i])
+            # Patches first: the keypoints stay visible on top.
+            for box in visuals['patch_boxes'][i].numpy():
+                x1, y1, x2, y2 = box
+                if x2 > x1 and y2 > y1:
+                    # end-exclusive box: outline its outermost pixels
+                    corners = np.array([[x1, y1], [x2 - 1, y1],
+                                        [x2 - 1, y2 - 1], [x1, y2 - 1]],
+                                       dtype=np.float64)
+                    self._polygon(occluded, corners)
+            for box, corners in zip(visuals['patch_boxes'][i].numpy(),
+                                    visuals['patch_corners_hard'][i].numpy()):
+                if box[2] > box[0] and box[3] > box[1]:
+                    self._polygon(hard, corners)
             self._keypoints(easy, visuals['keypoints_easy'][i].numpy(),
                             kept[i])
             self._keypoints(occluded, visuals['keypoints_easy'][i].numpy(),
                             kept[i])
             self._keypoints(hard, visuals['keypoints_hard'][i].numpy(),
                             kept[i])
-            for box in visuals['patch_boxes'][i].numpy():
-                x1, y1, x2, y2 = box
-                if x2 > x1 and y2 > y1:
-                    corners = np.array([[x1, y1], [x2, y1], [x2, y2],
-                                        [x1, y2]], dtype=np.float64) - 0.5
-                    self._polygon(occluded, corners)
-            for box, corners in zip(visuals['patch_boxes'][i].numpy(),
-                                    visuals['patch_corners_hard'][i].numpy()):
-                if box[2] > box[0] and box[3] > box[1]:
-                    self._polygon(hard, corners)
             gap = np.full((easy.shape[0], 4, 3), 255, np.uint8)
             rows.append(np.concatenate([easy, gap, occluded, gap, hard], 1))
         spacer = np.full((4, rows[0].shape[1], 3), 255, np.uint8)
@@ -126,8 +130,10 @@ class SSPCMVisualizationHook(Hook):
             interpolation=cv2.INTER_NEAREST)
 
     def _point(self, xy) -> tuple:
-        # Pixel centres sit at integers; scale about the pixel centre.
-        return tuple(int(round((v + 0.5) * self.scale - 0.5)) for v in xy)
+        # Pixel centres sit at integers; scale about the pixel centre and
+        # round half up (Python's round() would go to even).
+        return tuple(
+            int(math.floor((v + 0.5) * self.scale - 0.5 + 0.5)) for v in xy)
 
     def _keypoints(self, image, keypoints, kept) -> None:
         radius = max(1, self.scale + 1)

@@ -135,7 +135,7 @@ class SSPCMPoseEstimator(BaseModel):
                              f'of {UPDATE_SCHEMES}, got {update_scheme!r}')
         self.update_scheme = update_scheme
         self.semi_train_cfg = _merge_train_cfg(semi_train_cfg)
-        self.semi_test_cfg = dict(predict_on='C', **(semi_test_cfg or {}))
+        self.semi_test_cfg = {'predict_on': 'C', **(semi_test_cfg or {})}
         if self.semi_test_cfg['predict_on'] not in NETWORK_ATTRS:
             raise ValueError(
                 'SSPCMPoseEstimator: semi_test_cfg.predict_on must be one of '
@@ -411,11 +411,14 @@ class SSPCMPoseEstimator(BaseModel):
                         pcm: PCMResult) -> None:
         height, width = easy.shape[-2:]
         boxes = view.patch_boxes.float()
-        # Corners of the pasted boxes as continuous coordinates (pixel
-        # centres at integers, end-exclusive boxes), moved into the hard view.
-        corners = torch.stack((boxes[..., [0, 1]], boxes[..., [2, 1]],
-                               boxes[..., [2, 3]], boxes[..., [0, 3]]),
-                              dim=-2) - 0.5  # [N, P, 4, 2]
+        # Centres of the corner pixels of the pasted (end-exclusive) boxes,
+        # moved into the hard view.
+        x1, y1, x2, y2 = boxes.unbind(-1)
+        corners = torch.stack((torch.stack((x1, y1), -1),
+                               torch.stack((x2 - 1, y1), -1),
+                               torch.stack((x2 - 1, y2 - 1), -1),
+                               torch.stack((x1, y2 - 1), -1)),
+                              dim=-2)  # [N, P, 4, 2]
         corners_hard = corners
         if corners.numel():
             corners_hard = warp_points(

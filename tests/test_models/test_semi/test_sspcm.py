@@ -1,0 +1,388 @@
+"""SSPCMPoseEstimator: building, both update schemes, the PCM mask on C's
+loss, snapshots, prediction, export."""
+import copy
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.optim import OptimWrapper, build_optim_wrapper
+from mmpose.registry import MODELS
+from mmpose.testing import get_packed_inputs
+from mmpose.utils import register_all_modules
+
+import mmpose_kd  # noqa: F401
+from mmpose_kd.models.semi import sspcm as sspcm_module
+from mmpose_kd.models.semi.pcm import PCMResult, correct_pseudo_labels
+from mmpose_kd.models.semi.sspcm import (SSPCMPoseEstimator,
+                                         export_sspcm_student,
+                                         heatmap_to_image_px)
+
+register_all_modules()
+torch.set_num_threads(1)
+
+K = 5
+SIZE = 64  # square inputs, heatmaps 16 x 16
+CODEC = dict(type='MSRAHeatmap', input_size=(SIZE, SIZE),
+             heatmap_size=(16, 16), sigma=2)
+
+
+def tiny_network(base=8):
+    return dict(
+        type='TopdownPoseEstimator',
+        data_preprocessor=dict(
+            type='PoseDataPreprocessor',
+            mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375],
+            bgr_to_rgb=True),
+        backbone=dict(type='ResNet', depth=18, stem_channels=base,
+                      base_channels=base),
+        head=dict(
+            type='HeatmapHead',
+            in_channels=base * 8,
+            out_channels=K,
+            deconv_out_channels=(16, 16, 16),
+            deconv_kernel_sizes=(4, 4, 4),
+            loss=dict(type='KeypointMSELoss', use_target_weight=True),
+            decoder=CODEC),
+        test_cfg=dict(flip_test=False))
+
+
+def build(**kwargs) -> SSPCMPoseEstimator:
+    cfg = dict(type='SSPCMPoseEstimator', network_a=tiny_network())
+    cfg.update(kwargs)
+    return MODELS.build(cfg)
+
+
+def batch(num, seed=0, with_labels=True):
+    torch.manual_seed(seed)
+    data = get_packed_inputs(
+        num, num_keypoints=K, img_shape=(SIZE, SIZE),
+        input_size=(SIZE, SIZE), heatmap_size=(16, 16),
+        with_reg_label=False, with_simcc_label=False)
+    if not with_labels:
+        for sample in data['data_samples']:
+            for field in ('gt_fields', 'gt_instance_labels',
+                          'gt_instances'):
+                if field in sample:
+                    delattr(sample, field)
+    return data
+
+
+def semi_batch(num_labeled=2, num_unlabeled=3, seed=0):
+    return dict(labeled=batch(num_labeled, seed),
+                unlabeled=batch(num_unlabeled, seed + 1, with_labels=False))
+
+
+def params_of(network):
+    return {n: p.detach().clone() for n, p in network.named_parameters()}
+
+
+def changed(before, network):
+    return sum(not torch.equal(before[n], p)
+               for n, p in network.named_parameters())
+
+
+# --------------------------------------------------------------- building
+def test_builds_three_independent_networks():
+    model = build()
+    nets = [model.get_network(k) for k in 'ABC']
+    assert all(type(n).__name__ == 'TopdownPoseEstimator' for n in nets)
+    assert len({id(n) for n in nets}) == 3
+    # separately initialised: A and B start different (paper: two nets)
+    wa = nets[0].backbone.conv1.weight
+    wb = nets[1].backbone.conv1.weight
+    assert not torch.equal(wa, wb)
+    keys = list(model.state_dict())
+    assert {k.split('.')[0] for k in keys} == {
+        'network_a', 'network_b', 'network_c'}
+    assert type(model.data_preprocessor).__name__ == \
+        'SemiPoseDataPreprocessor'
+
+
+def test_bad_configs_raise_clear_errors():
+    with pytest.raises(ValueError, match='update_scheme'):
+        build(update_scheme='alternating')
+    with pytest.raises(KeyError, match='unknown semi_train_cfg key'):
+        build(semi_train_cfg=dict(conf_threshold=0.2))
+    with pytest.raises(ValueError, match='predict_on'):
+        build(semi_test_cfg=dict(predict_on='D'))
+    simcc = tiny_network()
+    simcc['head'] = dict(type='RTMCCHead', in_channels=64, out_channels=K)
+    with pytest.raises(ValueError, match='heatmap heads'):
+        build(network_c=simcc)
+
+
+# --------------------------------------------------------------- joint
+def test_joint_step_updates_all_networks_and_logs_pcm():
+    model = build()
+    before = {k: params_of(model.get_network(k)) for k in 'ABC'}
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    log_vars = model.train_step(semi_batch(), wrapper)
+    for key in 'ABC':
+        assert changed(before[key], model.get_network(key)) > 10, key
+    for name in ('loss_kpt_a', 'loss_kpt_b', 'loss_kpt_c', 'loss_mutual_a',
+                 'loss_mutual_b', 'loss_pcm_c', 'pcm_kept_fraction',
+                 'pcm_inconsistency'):
+        assert name in log_vars, name
+    summed = sum(float(v) for k, v in log_vars.items()
+                 if 'loss' in k and k != 'loss')
+    assert float(log_vars['loss']) == pytest.approx(summed, rel=1e-5)
+    assert 0. <= float(log_vars['pcm_kept_fraction']) <= 1.
+
+
+def test_joint_losses_give_gradients_to_each_network():
+    """Each unsupervised loss reaches its student and only its student."""
+    model = build()
+    data = model.data_preprocessor(semi_batch(), True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    students = dict(loss_mutual_a='A', loss_mutual_b='B', loss_pcm_c='C')
+    for name, student in students.items():
+        model.zero_grad()
+        losses[name].backward(retain_graph=True)
+        for key in 'ABC':
+            grads = [p.grad for p in model.get_network(key).parameters()]
+            has_grad = any(g is not None and g.abs().sum() > 0
+                           for g in grads)
+            assert has_grad == (key == student), (name, key)
+
+
+def test_joint_rejects_optim_wrapper_dict():
+    model = build()
+    wrappers = build_optim_wrapper(
+        model, dict(constructor='SSPCMOptimWrapperConstructor',
+                    optimizer=dict(type='SGD', lr=0.1)))
+    with pytest.raises(TypeError, match="update_scheme='separate'"):
+        model.train_step(semi_batch(), wrappers)
+
+
+# --------------------------------------------------------------- separate
+def test_separate_step_updates_each_network_with_its_optimizer():
+    model = build(update_scheme='separate')
+    wrappers = build_optim_wrapper(
+        model, dict(constructor='SSPCMOptimWrapperConstructor',
+                    A=dict(optimizer=dict(type='SGD', lr=0.1)),
+                    B=dict(optimizer=dict(type='SGD', lr=0.1)),
+                    C=dict(optimizer=dict(type='SGD', lr=0.0))))
+    assert list(wrappers.keys()) == ['A', 'B', 'C']
+    # each optimizer holds exactly its network's parameters
+    for key in 'ABC':
+        ids = {id(p) for g in wrappers[key].optimizer.param_groups
+               for p in g['params']}
+        assert ids == {id(p) for p in model.get_network(key).parameters()}
+    before = {k: params_of(model.get_network(k)) for k in 'ABC'}
+    log_vars = model.train_step(semi_batch(), wrappers)
+    assert changed(before['A'], model.get_network('A')) > 10
+    assert changed(before['B'], model.get_network('B')) > 10
+    # C's optimizer has lr 0: C is untouched, so no other optimizer moved it
+    assert changed(before['C'], model.get_network('C')) == 0
+    for name in ('loss_kpt_c', 'loss_mutual_a', 'loss_mutual_b',
+                 'loss_pcm_c', 'pcm_kept_fraction'):
+        assert name in log_vars
+    # two updates per optimizer: supervised step, then its consistency step
+    assert [w._inner_count for w in wrappers.values()] == [2, 2, 2]
+
+
+def test_separate_updates_c_too_and_needs_optim_wrapper_dict():
+    model = build(update_scheme='separate')
+    wrappers = build_optim_wrapper(
+        model, dict(constructor='SSPCMOptimWrapperConstructor',
+                    optimizer=dict(type='SGD', lr=0.1)))
+    before = params_of(model.get_network('C'))
+    model.train_step(semi_batch(), wrappers)
+    assert changed(before, model.get_network('C')) > 10
+    plain = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    with pytest.raises(TypeError, match='OptimWrapperDict with keys'):
+        model.train_step(semi_batch(), plain)
+
+
+def test_optim_constructor_rejects_partial_settings():
+    model = build(update_scheme='separate')
+    with pytest.raises(KeyError, match="missing \\['C'\\]"):
+        build_optim_wrapper(
+            model, dict(constructor='SSPCMOptimWrapperConstructor',
+                        A=dict(optimizer=dict(type='SGD', lr=0.1)),
+                        B=dict(optimizer=dict(type='SGD', lr=0.1))))
+
+
+# --------------------------------------------------------------- PCM
+def _forced_mask_pcm(keep):
+    """correct_pseudo_labels, with the mask replaced by ``keep`` [K]."""
+
+    def fake(*args, **kwargs):
+        result = correct_pseudo_labels(*args, **kwargs)
+        mask = keep[None].expand_as(result.mask).clone()
+        return result._replace(mask=mask)
+
+    return fake
+
+
+def _c_hard_view_gradient(model, monkeypatch, keep):
+    """Gradient of loss_pcm_c w.r.t. C's heatmaps on its hard view."""
+    monkeypatch.setattr(sspcm_module, 'correct_pseudo_labels',
+                        _forced_mask_pcm(keep))
+    outputs = []
+    heatmaps = SSPCMPoseEstimator._heatmaps
+
+    def record(network, images, name):
+        out = heatmaps(network, images, name)
+        if name == 'C':
+            out.retain_grad()
+            outputs.append(out)
+        return out
+
+    monkeypatch.setattr(model, '_heatmaps', record)
+    data = model.data_preprocessor(semi_batch(), True)
+    losses = model.loss(data['inputs'], data['data_samples'])
+    assert len(outputs) == 1  # C's heatmaps on its hard view
+    hard_view_output = outputs[0]
+    losses['loss_pcm_c'].backward()
+    return losses['loss_pcm_c'], hard_view_output.grad
+
+
+def test_c_loss_uses_the_pcm_mask(monkeypatch):
+    # No affine, so no keypoint leaves the view: the mask is the PCM's.
+    model = build(semi_train_cfg=dict(hard_affine=None))
+    keep = torch.tensor([False, True, True, False, True])
+    loss, grad = _c_hard_view_gradient(model, monkeypatch, keep)
+    per_keypoint = grad.abs().sum(dim=(0, 2, 3))
+    assert (per_keypoint[~keep] == 0).all()
+    assert (per_keypoint[keep] > 0).all()
+    assert float(loss) > 0
+
+
+def test_c_loss_is_zero_when_pcm_keeps_nothing(monkeypatch):
+    model = build(semi_train_cfg=dict(hard_affine=None))
+    loss, grad = _c_hard_view_gradient(model, monkeypatch,
+                                       torch.zeros(K, dtype=torch.bool))
+    assert float(loss) == 0
+    assert float(grad.abs().sum()) == 0
+
+
+def test_pcm_gets_snapshot_heatmaps_once_set(monkeypatch):
+    model = build()
+    calls = []
+
+    def spy(hm_a, hm_b, hm_a_prev, hm_b_prev, **kwargs):
+        calls.append((hm_a, hm_b, hm_a_prev, hm_b_prev, kwargs))
+        return correct_pseudo_labels(hm_a, hm_b, hm_a_prev, hm_b_prev,
+                                     **kwargs)
+
+    monkeypatch.setattr(sspcm_module, 'correct_pseudo_labels', spy)
+    data = model.data_preprocessor(semi_batch(), True)
+    model.loss(data['inputs'], data['data_samples'])
+    # before any snapshot: A' = A, B' = B (None means "the live network")
+    assert calls[-1][2] is None and calls[-1][3] is None
+    assert calls[-1][4] == dict(conf_thr=0.1, inconsistency_thr=0.6)
+
+    snap_a = copy.deepcopy(model.get_network('A'))
+    snap_b = copy.deepcopy(model.get_network('B'))
+    with torch.no_grad():  # make the snapshots differ from the live nets
+        for p in list(snap_a.parameters()) + list(snap_b.parameters()):
+            p.add_(0.05 * torch.randn_like(p))
+    model.set_snapshots(snap_a, snap_b)
+    model.loss(data['inputs'], data['data_samples'])
+    _, _, hm_a_prev, hm_b_prev, _ = calls[-1]
+    easy = data['inputs']['unlabeled']
+    with torch.no_grad():
+        assert torch.allclose(hm_a_prev, snap_a(easy, None, mode='tensor'))
+        assert torch.allclose(hm_b_prev, snap_b(easy, None, mode='tensor'))
+    assert not snap_a.training and not snap_b.training
+
+
+def test_unlabeled_ground_truth_is_never_read():
+    """batch() strips gt fields from the unlabeled part: a step runs."""
+    model = build()
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    model.train_step(semi_batch(), wrapper)
+
+
+# --------------------------------------------------------------- snapshots
+def test_snapshots_stay_out_of_state_dict_parameters_and_train_mode():
+    model = build()
+    num_keys = len(model.state_dict())
+    num_params = len(list(model.parameters()))
+    snap_a = copy.deepcopy(model.get_network('A'))
+    snap_b = copy.deepcopy(model.get_network('B'))
+    model.set_snapshots(snap_a, snap_b)
+    assert model.snapshots == (snap_a, snap_b)
+    assert len(model.state_dict()) == num_keys
+    assert len(list(model.parameters())) == num_params
+    assert all(not p.requires_grad for p in snap_a.parameters())
+    model.train()
+    assert not snap_a.training and not snap_b.training
+    with pytest.raises(ValueError, match='both'):
+        model.set_snapshots(snap_a, None)
+    model.set_snapshots(None, None)
+    assert model.snapshots is None
+
+
+# --------------------------------------------------------------- predict
+def test_predict_and_tensor_use_c_unless_configured():
+    data = batch(2)
+    for key in ('C', 'A'):
+        model = build(semi_test_cfg=dict(predict_on=key))
+        model.eval()
+        processed = model.data_preprocessor(data, False)
+        with torch.no_grad():
+            ours = model(processed['inputs'], processed['data_samples'],
+                         mode='tensor')
+            theirs = model.get_network(key)(processed['inputs'], None,
+                                            mode='tensor')
+            others = [model.get_network(k)(processed['inputs'], None,
+                                           mode='tensor')
+                      for k in 'ABC' if k != key]
+        assert torch.equal(ours, theirs)
+        assert all(not torch.equal(ours, o) for o in others)
+        with torch.no_grad():
+            samples = model.val_step(data)
+        assert samples[0].pred_instances.keypoints.shape == (1, K, 2)
+
+
+def test_visuals_recorded_only_when_requested():
+    model = build()
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0))
+    model.train_step(semi_batch(), wrapper)
+    assert model.pop_visuals() is None
+    model.request_visuals()
+    model.train_step(semi_batch(num_unlabeled=3), wrapper)
+    visuals = model.pop_visuals()
+    assert visuals['easy_images'].shape == (3, 3, SIZE, SIZE)
+    assert visuals['hard_images'].shape == (3, 3, SIZE, SIZE)
+    assert visuals['keypoints_easy'].shape == (3, K, 2)
+    assert visuals['kept'].dtype == torch.bool
+    assert visuals['patch_boxes'].shape == (3, 2, 4)
+    assert model.pop_visuals() is None
+
+
+def test_heatmap_to_image_px_maps_pixel_centres():
+    points = torch.tensor([[[0., 0.], [15., 15.]]])
+    out = heatmap_to_image_px(points, (16, 16), (64, 64))
+    # heatmap pixel 0 covers image pixels 0..3, centre 1.5
+    assert torch.allclose(out, torch.tensor([[[1.5, 1.5], [61.5, 61.5]]]))
+
+
+# --------------------------------------------------------------- export
+def test_export_gives_a_plain_topdown_checkpoint(tmp_path):
+    from mmpose.apis import init_model
+    model = build()
+    checkpoint = dict(meta=dict(epoch=3),
+                      state_dict={f'module.{k}': v
+                                  for k, v in model.state_dict().items()})
+    exported = export_sspcm_student(checkpoint, 'C')
+    assert set(exported) == set(model.get_network('C').state_dict())
+    ckpt_path = str(tmp_path / 'c.pth')
+    torch.save(dict(state_dict=exported, meta=dict()), ckpt_path)
+    cfg_path = str(tmp_path / 'c_config.py')
+    Config(dict(model=tiny_network())).dump(cfg_path)
+    loaded = init_model(cfg_path, ckpt_path, device='cpu')
+    # no missing keys: every tensor equals C's; no unexpected keys
+    loaded_state = loaded.state_dict()
+    assert set(loaded_state) == set(exported)
+    for key, value in exported.items():
+        assert torch.equal(loaded_state[key], value), key
+    loaded.load_state_dict(exported, strict=True)
+    assert set(model.export_state_dict('A')) == set(exported)
+    with pytest.raises(KeyError, match='network_c'):
+        export_sspcm_student(dict(state_dict=exported), 'C')
+    with pytest.raises(ValueError, match='which'):
+        export_sspcm_student(checkpoint, 'D')
