@@ -1,0 +1,4 @@
+from .distill_schedule_hook import DistillScheduleHook  # noqa: F401
+from .export_student_hook import ExportStudentHook  # noqa: F401
+from .pcm_hook import PCMSnapshotHook  # noqa: F401
+from .sspcm_visualization_hook import SSPCMVisualizationHook  # noqa: F401
