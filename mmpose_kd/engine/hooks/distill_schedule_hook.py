@@ -44,4 +44,4 @@ class DistillScheduleHook(Hook):
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         step, max_steps = self.progress(runner)
-        model.set_progress(step, max_steps)
+        model.set_progress(step, max_steps, iteration=runner.iter)

@@ -276,11 +276,30 @@ class DWPoseTwoStageDistiller(BaseModel):
         return self._teacher.module
 
     # ---------------------------------------------------------------- schedule
-    def set_progress(self, step: int, max_steps: int) -> None:
-        """Record the training progress ``t`` (1-based) of ``t_max``."""
+    def set_progress(self, step: int, max_steps: int,
+                     iteration: Optional[int] = None) -> None:
+        """Record the training progress ``t`` (1-based) of ``t_max`` and the
+        runner's global iteration (named in errors)."""
         if not 1 <= step <= max_steps:
             raise ValueError(f'progress {step}/{max_steps} out of range')
         self._progress = (int(step), int(max_steps))
+        self._iteration = iteration
+
+    def parse_losses(self, losses: Dict[str, Tensor]):
+        """Stop on a NaN/Inf loss before the optimizer step can write it into
+        the weights; the error names the iteration and the loss term. The
+        last checkpoint on disk is then the last good one."""
+        for name, value in losses.items():
+            if 'loss' in name and not torch.isfinite(value).all():
+                where = getattr(self, '_iteration', None)
+                where = f'iteration {where + 1}' if where is not None \
+                    else 'this iteration'
+                raise FloatingPointError(
+                    f'DWPoseTwoStageDistiller: loss term `{name}` is '
+                    f'{value.detach().float().mean().item()} at {where}; '
+                    'stopping before the optimizer step (the last saved '
+                    'checkpoint is the last good one).')
+        return super().parse_losses(losses)
 
     def distill_scale(self) -> float:
         """r(t) = 1 - (t-1)/t_max (Sec. 3.1, weight-decay strategy)."""

@@ -319,3 +319,20 @@ def test_export_tool_cli(teacher_ckpt, tmp_path):
     assert res.returncode == 0, res.stderr
     sd = load_checkpoint_file(str(out))['state_dict']
     assert sd.keys() == model.student.state_dict().keys()
+
+
+def test_nan_loss_stops_before_the_step_naming_iteration_and_term(
+        teacher_ckpt):
+    model = MODELS.build(distiller_cfg(teacher_ckpt))
+    model.set_progress(3, 10, iteration=41)
+    before = {k: v.clone() for k, v in model.student.state_dict().items()}
+    losses = dict(loss_kpt=torch.tensor(1.0),
+                  loss_logit_distill=torch.tensor(float('nan')))
+    with pytest.raises(FloatingPointError,
+                       match='loss_logit_distill.*iteration 42'):
+        model.parse_losses(losses)
+    # finite losses pass through
+    total, log = model.parse_losses(dict(loss_kpt=torch.tensor(1.0)))
+    assert total.item() == 1.0
+    for k, v in model.student.state_dict().items():
+        assert torch.equal(v, before[k])
