@@ -1,1 +1,2 @@
 from . import synthetic, transforms  # noqa: F401
+from . import ubody  # noqa: F401
