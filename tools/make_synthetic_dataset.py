@@ -1,4 +1,5 @@
-"""Write the embedded synthetic COCO-WholeBody dataset.
+"""Write the embedded synthetic COCO-WholeBody dataset (or, with
+``--variant ubody``, a synthetic UBody laid out as UBody is distributed).
 
 Example::
 
@@ -20,6 +21,8 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 from mmpose_kd.datasets.synthetic import (  # noqa: E402
     generate_wholebody_dataset, preview_grid, save_preview)
+from mmpose_kd.datasets.synthetic.ubody import (  # noqa: E402
+    generate_ubody_dataset)
 
 
 def parse_args(argv=None):
@@ -44,6 +47,17 @@ def parse_args(argv=None):
                         'keypoints drawn to this image file')
     parser.add_argument('--preview-images', type=int, default=2,
                         help='rows in the preview image')
+    # --variant ubody writes UBody's distributed layout (videos/,
+    # annotations/<Scene>/, splits/); see mmpose_kd/datasets/synthetic/ubody.py
+    parser.add_argument('--variant', choices=['wholebody', 'ubody'],
+                        default='wholebody', help='dataset layout to write')
+    parser.add_argument('--scenes', nargs='+',
+                        default=['Fitness', 'Interview', 'TalkShow'],
+                        help='ubody: scene names')
+    parser.add_argument('--videos-per-scene', type=int, default=3,
+                        help='ubody: videos per scene (>= 2)')
+    parser.add_argument('--frames-per-video', type=int, default=30,
+                        help='ubody: annotated frames per video (30 fps)')
     args = parser.parse_args(argv)
     if len(args.img_size) not in (1, 2):
         parser.error(f'--img-size takes 1 or 2 values, got {args.img_size}')
@@ -55,6 +69,8 @@ def main(argv=None):
     img_size = args.img_size[0] if len(args.img_size) == 1 else tuple(
         args.img_size)
     start = time.time()
+    if args.variant == 'ubody':
+        return main_ubody(args, img_size, start)
     try:
         paths = generate_wholebody_dataset(
             args.out,
@@ -76,6 +92,22 @@ def main(argv=None):
         os.makedirs(osp.dirname(osp.abspath(args.preview)), exist_ok=True)
         save_preview(args.preview, grid)
         print(f'  preview: {args.preview}')
+
+
+def main_ubody(args, img_size, start):
+    size = (img_size, img_size) if isinstance(img_size, int) else img_size
+    try:
+        info = generate_ubody_dataset(
+            args.out, scenes=args.scenes,
+            videos_per_scene=args.videos_per_scene,
+            frames_per_video=args.frames_per_video, img_size=size,
+            seed=args.seed, max_people=min(args.max_people, 2),
+            progress=not args.no_progress)
+    except ValueError as err:
+        sys.exit(f'make_synthetic_dataset: {err}')
+    print(f'wrote {info["num_frames"]} annotated frames of '
+          f'{sum(map(len, info["scenes"].values()))} videos to '
+          f'{info["data_root"]} in {time.time() - start:.1f} s')
 
 
 if __name__ == '__main__':

@@ -499,3 +499,37 @@ def test_annotation_not_json(ubody_copy):
     with pytest.raises(UBodyAnnotationError, match='not valid JSON') as info:
         _dataset(ubody_copy)
     assert path in str(info.value)
+
+
+# -- the synthetic UBody generator -------------------------------------------
+def test_make_synthetic_dataset_ubody_variant(tmp_path):
+    spec = importlib.util.spec_from_file_location(
+        'make_synthetic_dataset',
+        osp.join(ROOT, 'tools', 'make_synthetic_dataset.py'))
+    make = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make)
+    runs = []
+    for name in ('a', 'b'):
+        make.main(['--variant', 'ubody', '--out', str(tmp_path / name),
+                   '--img-size', '96', '64', '--scenes', 'Speech', 'Movie',
+                   '--videos-per-scene', '2', '--frames-per-video', '3',
+                   '--seed', '5', '--no-progress'])
+        with open(tmp_path / name / 'annotations' / 'Movie' /
+                  'keypoint_annotation.json') as f:
+            runs.append(json.load(f))
+    assert runs[0] == runs[1]  # seeded
+    names = [img['file_name'] for img in runs[0]['images']]
+    assert names == ['Movie_0/000001.png', 'Movie_0/000002.png',
+                     'Movie_0/000003.png', '/Movie_1_Trim1/000001.png',
+                     '/Movie_1_Trim1/000002.png', '/Movie_1_Trim1/000003.png']
+    assert list(np.load(tmp_path / 'a' / 'splits' /
+                        'inter_scene_test_list.npy')) == ['Movie_0',
+                                                          'Movie_1']
+    capture = cv2.VideoCapture(
+        str(tmp_path / 'a' / 'videos' / 'Movie' / 'Movie_1_Trim1.mp4'))
+    assert capture.get(cv2.CAP_PROP_FPS) == 30
+    assert capture.get(cv2.CAP_PROP_FRAME_COUNT) == 3
+    dataset = _dataset(str(tmp_path / 'a'), split='test', protocol='inter',
+                       frame_source='video')
+    assert {s for s, _ in _videos(dataset)} == {'Movie'}
+    assert dataset.get_data_info(0)['img'].shape == (64, 96, 3)
