@@ -74,7 +74,9 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     register_all_modules(init_default_scope=True)
-    frames_root = args.frames_root or osp.join(args.data_root, 'images')
+    # absolute: the dataset reads a relative frames_root under data_root
+    frames_root = osp.abspath(args.frames_root or
+                              osp.join(args.data_root, 'images'))
     common = dict(data_root=args.data_root, split=args.split,
                   protocol=args.protocol, frame_interval=args.frame_interval,
                   frames_root=frames_root,

@@ -293,6 +293,24 @@ def plan_frames(annotations_root: str,
 # ---------------------------------------------------------------------------
 # Decoding: frames by number from videos, decoders kept open per process
 # ---------------------------------------------------------------------------
+_FRAME_MARK = '#frame='
+
+
+def video_frame_id(video_path: str, frame_number: int) -> str:
+    """``'<video path>#frame=<k>'``: the ``img_path`` of a frame served
+    from its video (an identifier, not a file)."""
+    return f'{video_path}{_FRAME_MARK}{frame_number}'
+
+
+def parse_video_frame_id(frame_id: str) -> Tuple[str, int]:
+    """Inverse of :func:`video_frame_id`."""
+    video_path, mark, frame_number = frame_id.rpartition(_FRAME_MARK)
+    if not mark or not frame_number.isdigit():
+        raise ValueError(f'{frame_id!r} is not a video frame id '
+                         f"('<video path>{_FRAME_MARK}<frame number>')")
+    return video_path, int(frame_number)
+
+
 # Decoders a forked process inherited; never used, never released (see
 # VideoFrameReader._open_videos).
 _INHERITED_DECODERS: List['OrderedDict[str, _OpenVideo]'] = []
@@ -642,7 +660,8 @@ class UBodyWholeBodyVideoDataset(CocoWholeBodyDataset):
             video_path = frame.video_path(self.videos_root, self.video_suffix)
             info.update(video_path=video_path,
                         frame_number=frame.frame_number,
-                        img_path=f'{video_path}#frame={frame.frame_number}')
+                        img_path=video_frame_id(video_path,
+                                                frame.frame_number))
         else:
             info['img_path'] = frame.frame_path(self.frames_root)
         return info
@@ -665,11 +684,11 @@ class UBodyWholeBodyVideoDataset(CocoWholeBodyDataset):
         the image too."""
         data_info = super().get_data_info(idx)
         if self.frame_source == 'video':
-            video_path = data_info['video_path']
-            frame_number = data_info['frame_number']
-            # bottom-up data infos gather per-instance fields into lists
-            if isinstance(video_path, (list, tuple)):
-                video_path, frame_number = video_path[0], frame_number[0]
+            # img_path is there in every data mode (bottom-up gathers the
+            # per-instance fields into lists, and keeps images without
+            # instances in test mode with img_path only)
+            video_path, frame_number = parse_video_frame_id(
+                data_info['img_path'])
             data_info['img'] = self.frame_reader.read(video_path,
-                                                      int(frame_number))
+                                                      frame_number)
         return data_info

@@ -42,10 +42,13 @@ init_default_scope('mmpose')
 
 
 def _load_tool():
+    # One module object per process, registered by name: the pool pickles
+    # its worker function by reference to it.
+    if 'ubody_extract_frames' in sys.modules:
+        return sys.modules['ubody_extract_frames']
     spec = importlib.util.spec_from_file_location('ubody_extract_frames',
                                                   TOOL)
     module = importlib.util.module_from_spec(spec)
-    # registered by name: its worker function is pickled for the pool
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
@@ -533,3 +536,26 @@ def test_make_synthetic_dataset_ubody_variant(tmp_path):
                        frame_source='video')
     assert {s for s, _ in _videos(dataset)} == {'Movie'}
     assert dataset.get_data_info(0)['img'].shape == (64, 96, 3)
+
+
+def test_bottomup_mode_decodes_every_image(ubody_copy):
+    # frame 3 of Fitness_2 (a test video) loses its people: bottom-up test
+    # mode keeps such images, with img_path only
+    def drop_people(data):
+        image_id = next(img['id'] for img in data['images']
+                        if img['file_name'] == 'Fitness_2/000003.png')
+        data['annotations'] = [a for a in data['annotations']
+                               if a['image_id'] != image_id]
+    _edit_annotation(ubody_copy, 'Fitness', drop_people)
+    dataset = _dataset(ubody_copy, split='test', frame_source='video',
+                       data_mode='bottomup', test_mode=True,
+                       scenes=['Fitness'])
+    assert len(dataset) == FRAMES
+    people = []
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        assert info['img'].shape == (HEIGHT, WIDTH, 3)
+        people.append(len(info['id']))
+        if info['id']:
+            assert info['keypoints'].shape == (len(info['id']), 133, 2)
+    assert people.count(0) == 1

@@ -21,10 +21,13 @@ FRAMES, VIDEOS = 10, 3
 
 
 def _load_tool():
+    # One module object per process, registered by name: the pool pickles
+    # its worker function by reference to it.
+    if 'ubody_extract_frames' in sys.modules:
+        return sys.modules['ubody_extract_frames']
     spec = importlib.util.spec_from_file_location('ubody_extract_frames',
                                                   TOOL)
     module = importlib.util.module_from_spec(spec)
-    # registered by name: its worker function is pickled for the pool
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
