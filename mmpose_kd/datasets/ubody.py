@@ -340,14 +340,16 @@ class VideoFrameReader:
     * Decoders stay open, least recently used first out, at most
       ``max_open`` per process.
     * A decoder belongs to the process that opened it: after a fork (a
-      dataloader worker) the cache starts empty, because an inherited decoder
-      shares its file offset with the parent's.
+      dataloader worker) the cache starts empty. An inherited decoder shares
+      its file offset with the parent's, and releasing it would wait for
+      decoder threads that only exist in the parent, so it is kept unused.
     * The next frame, or one a few frames ahead (``max_forward_gap``), is
       reached by decoding forward; anything else by seeking, which costs a
       seek to the previous key frame plus decoding up to the target.
     * Frame ``k`` is index ``k - 1`` in a 30 fps video; a video with
-      another rate is read at the time ffmpeg's ``-r 30`` would sample,
-      ``round((k - 1) * fps / 30)``.
+      another rate is read at about the time ffmpeg's ``-r 30`` samples,
+      index ``round((k - 1) * fps / 30)`` (ffmpeg's own rounding may differ
+      by a frame).
     """
 
     def __init__(self, max_open: int = 8, max_forward_gap: int = 16,

@@ -559,3 +559,15 @@ def test_bottomup_mode_decodes_every_image(ubody_copy):
         if info['id']:
             assert info['keypoints'].shape == (len(info['id']), 133, 2)
     assert people.count(0) == 1
+
+
+def test_reader_maps_30fps_numbers_onto_other_frame_rates(tmp_path):
+    path = str(tmp_path / 'slow.mp4')
+    frames = [np.full((64, 64, 3), 10 + 20 * i, np.uint8) for i in range(8)]
+    write_video(path, frames, fps=15)
+    reader = VideoFrameReader()
+    # at 15 fps, 30 fps frame k is shown at index round((k - 1) / 2)
+    for k, index in ((1, 0), (2, 0), (3, 1), (5, 2), (14, 6), (4, 2)):
+        brightness = reader.read(path, k).mean()
+        nearest = np.argmin([abs(brightness - f.mean()) for f in frames])
+        assert nearest == index, (k, brightness)
