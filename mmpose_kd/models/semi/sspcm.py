@@ -1,10 +1,12 @@
 """The SSPCM estimator: networks A, B and C trained from a labeled and an
 unlabeled batch (SSPCM, Huang et al., CVPR 2023, Sec. 3)."""
 import copy
+import math
 from collections import OrderedDict
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import torch
+from mmengine.logging import MessageHub
 from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmpose.registry import MODELS, TRANSFORMS
@@ -24,6 +26,10 @@ DEFAULT_SEMI_TRAIN_CFG = dict(
     # head's loss_weight).
     mutual_loss_weight=1.0,  # A <- B and B <- A on the hard view
     pcm_loss_weight=1.0,  # C <- PCM(A, B, A', B') on the hard view
+    # Ramp both unsupervised weights up over the first iterations with
+    # exp(-5 (1 - t)^2) (Laine & Aila, 2017); 0 = full weight from the start
+    # (the paper). The iteration comes from mmengine's message hub.
+    unsup_warmup_iters=0,
     # PCM thresholds (paper code: confidence 0.1; inconsistency as a
     # fraction of the heatmap diagonal).
     conf_thr=0.1,
@@ -248,6 +254,12 @@ class SSPCMPoseEstimator(BaseModel):
     def loss(self, inputs: Dict[str, Tensor],
              data_samples: Dict[str, list]) -> Dict[str, Tensor]:
         """All losses of one iteration (the 'joint' scheme)."""
+        if self.update_scheme != 'joint':
+            raise RuntimeError(
+                "SSPCMPoseEstimator(update_scheme='separate') updates inside "
+                'its train_step; a wrapper called forward(mode="loss") '
+                'instead. Under DDP use model_wrapper_cfg=dict(type='
+                "'MMSeparateDistributedDataParallel').")
         labeled_inputs, labeled_samples, easy = _split_semi_batch(
             inputs, data_samples)
         losses = OrderedDict()
@@ -339,7 +351,8 @@ class SSPCMPoseEstimator(BaseModel):
         predicted = self._heatmaps(
             self._wrapped_network(student), view.images, student)
         _check_same_size(predicted, view.targets, student)
-        return cfg['mutual_loss_weight'] * self.consistency_loss(
+        weight = cfg['mutual_loss_weight'] * self._unsup_ramp()
+        return weight * self.consistency_loss(
             predicted, view.targets, view.loss_mask)
 
     def _pcm_loss(self, easy: Tensor, heatmaps_a: Tensor,
@@ -359,7 +372,8 @@ class SSPCMPoseEstimator(BaseModel):
         predicted = self._heatmaps(self._wrapped_network('C'), view.images,
                                    'C')
         _check_same_size(predicted, view.targets, 'C')
-        loss = cfg['pcm_loss_weight'] * self.consistency_loss(
+        loss = cfg['pcm_loss_weight'] * self._unsup_ramp() * \
+            self.consistency_loss(
             predicted, view.targets, view.loss_mask)
         if self._visuals_requested:
             self._record_visuals(easy, view, pcm)
@@ -397,6 +411,19 @@ class SSPCMPoseEstimator(BaseModel):
             patch_boxes=boxes,
             theta=theta,
             keypoints=keypoints_px)
+
+    def _unsup_ramp(self) -> float:
+        """Factor in [0, 1] on the unsupervised losses (warm-up)."""
+        warmup = self.semi_train_cfg['unsup_warmup_iters']
+        if not warmup:
+            return 1.
+        # RuntimeInfoHook records the iteration before each train step;
+        # outside a runner (no 'iter' yet) the ramp counts as finished.
+        iteration = MessageHub.get_current_instance().get_info('iter')
+        if iteration is None:
+            return 1.
+        progress = min(1., (iteration + 1) / warmup)
+        return math.exp(-5. * (1. - progress)**2)
 
     def _snapshot_heatmaps(
             self, images: Tensor) -> Tuple[Optional[Tensor], Optional[Tensor]]:

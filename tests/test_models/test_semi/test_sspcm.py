@@ -1,6 +1,7 @@
 """SSPCMPoseEstimator: building, both update schemes, the PCM mask on C's
 loss, snapshots, prediction, export."""
 import copy
+import math
 
 import pytest
 import torch
@@ -386,3 +387,29 @@ def test_export_gives_a_plain_topdown_checkpoint(tmp_path):
         export_sspcm_student(dict(state_dict=exported), 'C')
     with pytest.raises(ValueError, match='which'):
         export_sspcm_student(checkpoint, 'D')
+
+
+def test_unsupervised_warmup_follows_the_runner_iteration():
+    from mmengine.logging import MessageHub
+    model = build(semi_train_cfg=dict(unsup_warmup_iters=100))
+    plain = build()
+    plain.load_state_dict(model.state_dict())
+    data = model.data_preprocessor(semi_batch(), True)
+    hub = MessageHub.get_instance('sspcm_warmup_test')
+    assert MessageHub.get_current_instance() is hub
+    results = {}
+    for iteration in (0, 49, 99, 500):
+        hub.update_info('iter', iteration)
+        torch.manual_seed(0)
+        ramped = model.loss(data['inputs'], data['data_samples'])
+        torch.manual_seed(0)
+        full = plain.loss(data['inputs'], data['data_samples'])
+        factor = math.exp(-5 * (1 - min(1, (iteration + 1) / 100))**2)
+        for name in ('loss_mutual_a', 'loss_mutual_b', 'loss_pcm_c'):
+            assert float(ramped[name]) == pytest.approx(
+                factor * float(full[name]), rel=1e-4, abs=1e-12), name
+        # the supervised losses are not ramped
+        assert float(ramped['loss_kpt_c']) == pytest.approx(
+            float(full['loss_kpt_c']))
+        results[iteration] = factor
+    assert results[0] < 0.01 and results[99] == 1. and results[500] == 1.
