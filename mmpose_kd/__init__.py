@@ -18,6 +18,6 @@ from .utils.checkpoint import register_checkpoint_safe_globals  # noqa: E402
 register_checkpoint_safe_globals()
 
 # Registration happens on import of the submodules.
-from . import datasets, engine, models, utils  # noqa: E402,F401
+from . import datasets, engine, evaluation, models, utils  # noqa: E402,F401
 
 __all__ = ['__version__']

@@ -37,7 +37,7 @@ METRIC_KEYS = [('AP', 'coco-wholebody/AP'), ('AR', 'coco-wholebody/AR'),
                ('body AP', 'coco-wholebody/body/AP'),
                ('foot AP', 'coco-wholebody/foot/AP'),
                ('face AP', 'coco-wholebody/face/AP'),
-               ('hand AP', 'coco-wholebody/hand/AP')]
+               ('hand AP', 'coco-wholebody/hand/AP')]  # CocoWholeBodyPerPartMetric
 
 
 def parse_args():

@@ -120,7 +120,7 @@ val_dataloader = dict(
         pipeline=val_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(
-    type='CocoWholeBodyMetric',
+    type='CocoWholeBodyPerPartMetric',  # stock metric + per-part AP/AR
     ann_file=data_root + 'annotations/coco_wholebody_val_v1.0.json')
 test_evaluator = val_evaluator
 

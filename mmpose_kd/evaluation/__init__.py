@@ -1,0 +1,1 @@
+from .wholebody_parts_metric import CocoWholeBodyPerPartMetric  # noqa: F401
