@@ -43,7 +43,6 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
-from mmengine.logging import print_log
 
 from mmpose.datasets.datasets.wholebody import CocoWholeBodyDataset
 from mmpose.registry import DATASETS
@@ -535,7 +534,8 @@ class UBodyWholeBodyVideoDataset(CocoWholeBodyDataset):
     split only, to keep the training data list small.
     """
 
-    METAINFO: dict = dict(from_file='configs/_base_/datasets/coco_wholebody.py')
+    METAINFO: dict = dict(
+        from_file='configs/_base_/datasets/coco_wholebody.py')
     # Its own name, so that in test mode it does not overwrite
     # ``coco_wholebody_ann_file``, the key CocoMetric looks up for COCO val.
     DATASET_NAME = 'ubody_wholebody'
