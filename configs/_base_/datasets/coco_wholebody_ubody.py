@@ -4,7 +4,8 @@
 # Inherit it with
 #     _base_ = ['../_base_/datasets/coco_wholebody_ubody.py']
 # Variables (names are stable; configs in configs/dwpose/ rely on them):
-#   coco_data_root, ubody_data_root  'data/coco/', 'data/UBody/'
+#   coco_data_root (val), ubody_data_root  'data/coco/', 'data/UBody/'; the
+#                   train sets' roots are in ../../dwpose/_base_/coco_ubody_train_datasets.py
 #   codec                   default SimCC codec (RTMPose whole-body 256x192);
 #                           only the pipelines below use it
 #   train_pipeline, val_pipeline
@@ -39,6 +40,7 @@
 # (not shipped).
 
 # UBodyWholeBodyVideoDataset lives in mmpose_kd.
+_base_ = ['../../dwpose/_base_/coco_ubody_train_datasets.py']
 custom_imports = dict(imports=['mmpose_kd'], allow_failed_imports=False)
 
 coco_data_root = 'data/coco/'
@@ -73,29 +75,10 @@ val_pipeline = [
     dict(type='PackPoseInputs'),
 ]
 
-coco_wholebody_train_dataset = dict(
-    type='CocoWholeBodyDataset',
-    data_root=coco_data_root,
-    data_mode=data_mode,
-    ann_file='annotations/coco_wholebody_train_v1.0.json',
-    data_prefix=dict(img='train2017/'),
-    pipeline=[],
-)
-
-ubody_train_dataset = dict(
-    type='UBodyWholeBodyVideoDataset',
-    data_root=ubody_data_root,
-    scenes=None,  # all 15 scenes found under annotations/
-    split='train',
-    protocol='intra',
-    # as mmpose's COCO-WholeBody + UBody configs (sample_interval=10), but by
-    # frame number within each video
-    frame_interval=10,
-    frame_source='video',
-    frames_root='images',  # used by frame_source='extracted'
-    data_mode=data_mode,
-    pipeline=[],
-)
+# The two training sets are defined once, in the clash-free base that the
+# DWPose configs also inherit beside a stock RTMPose config.
+coco_wholebody_train_dataset = {{_base_.dwpose_coco_wholebody_train}}
+ubody_train_dataset = {{_base_.dwpose_ubody_train}}
 
 combined_train_dataset = dict(
     type='CombinedDataset',
