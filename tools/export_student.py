@@ -37,8 +37,11 @@ def parse_args():
 def resolve_prefix(model_type: str, which=None, prefix=None) -> str:
     if prefix:
         return prefix
-    if which:
-        return f'{which}.'
+    if which:  # SSPCM: networks A, B, C live under network_a/b/c
+        if which.upper() not in ('A', 'B', 'C'):
+            raise SystemExit(f'export_student: --which must be A, B or C, '
+                             f'got {which!r}')
+        return f'network_{which.lower()}.'
     if model_type not in DEPLOY_PREFIXES:
         raise SystemExit(f'export_student: model type {model_type!r} has no '
                          f'known deploy prefix; pass --prefix.')

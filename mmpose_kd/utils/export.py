@@ -10,6 +10,7 @@ from .checkpoint import extract_state_dict, save_checkpoint_atomic, strip_prefix
 # Prefix of the test-time network inside each training model's state dict.
 DEPLOY_PREFIXES = {
     'DWPoseTwoStageDistiller': 'student.',
+    'SSPCMPoseEstimator': 'network_c.',  # only C is used at test time
 }
 
 
