@@ -336,3 +336,57 @@ def test_nan_loss_stops_before_the_step_naming_iteration_and_term(
     assert total.item() == 1.0
     for k, v in model.student.state_dict().items():
         assert torch.equal(v, before[k])
+
+
+def test_exported_student_runs_in_mmpose_inferencer(teacher_ckpt, tmp_path):
+    """MMPoseInferencer loads the export with no missing/unexpected keys,
+    runs it, and holds exactly the distiller's student weights (the output
+    equality itself is checked through init_model above)."""
+    import logging
+
+    import numpy as np
+    from mmengine.logging import MMLogger
+    from mmpose.apis import MMPoseInferencer
+    from mmpose_kd.utils.export import export_checkpoint
+    from mmpose.datasets.datasets.utils import parse_pose_metainfo
+    model = MODELS.build(distiller_cfg(teacher_ckpt))
+    exported = str(tmp_path / 'student.pth')
+    # as a training run writes it: the dataset's metainfo in the meta
+    meta = dict(dataset_meta=parse_pose_metainfo(
+        dict(from_file='configs/_base_/datasets/coco_wholebody.py')))
+    export_checkpoint({'state_dict': model.state_dict(), 'meta': meta},
+                      exported, 'student.')
+    cfg_file = tmp_path / 'student_cfg.py'
+    cfg_file.write_text(
+        f'model = {STUDENT!r}\n'
+        "test_dataloader = dict(dataset=dict(type='CocoWholeBodyDataset', "
+        "metainfo=dict(from_file='configs/_base_/datasets/"
+        "coco_wholebody.py'), pipeline=[dict(type='LoadImage'), "
+        "dict(type='GetBBoxCenterScale'), dict(type='TopdownAffine', "
+        "input_size=(64, 64)), dict(type='PackPoseInputs')]))\n"
+        "visualizer = dict(type='PoseLocalVisualizer', name='vis_export')\n"
+        "data_mode = 'topdown'\ndataset_type = 'CocoWholeBodyDataset'\n")
+
+    messages = []
+
+    class Capture(logging.Handler):
+        def emit(self, record):
+            messages.append(record.getMessage())
+
+    capture = Capture()
+    MMLogger.get_current_instance().addHandler(capture)
+    try:
+        inferencer = MMPoseInferencer(pose2d=str(cfg_file),
+                                      pose2d_weights=exported,
+                                      det_model='whole_image', device='cpu')
+    finally:
+        MMLogger.get_current_instance().removeHandler(capture)
+    assert not any('missing keys' in m or 'unexpected key' in m
+                   for m in messages), messages
+    img = (np.random.RandomState(0).rand(64, 64, 3) * 255).astype(np.uint8)
+    result = next(inferencer(img, return_datasamples=True))
+    assert result['predictions'][0].pred_instances.keypoints.shape == (
+        1, 133, 2)
+    loaded = inferencer.inferencer.model.state_dict()
+    for k, v in model.student.state_dict().items():
+        assert torch.equal(loaded[k], v), k
