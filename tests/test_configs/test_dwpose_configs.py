@@ -119,9 +119,9 @@ def test_config_builds_and_runs(path, weights_dir, tiny_wholebody,
     if cfg.model.stage == 2:
         # the stage-2 schedule fires inside its own, shorter run
         max_epochs = cfg.train_cfg.max_epochs
-        switch = [h for h in cfg.custom_hooks
-                  if h.type == 'mmdet.PipelineSwitchHook'][0]
-        assert 0 < switch.switch_epoch < max_epochs
+        for switch in [h for h in cfg.custom_hooks
+                       if h.type == 'mmdet.PipelineSwitchHook']:
+            assert 0 < switch.switch_epoch < max_epochs
         cosine = [s for s in cfg.param_scheduler
                   if s.type == 'CosineAnnealingLR'][0]
         assert cosine.begin < max_epochs and cosine.end == max_epochs
