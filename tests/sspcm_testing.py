@@ -2,6 +2,7 @@
 SSPCM config pointed at it (load with ``load_sspcm_testing()`` below)."""
 import importlib.util
 import os.path as osp
+import uuid
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_DIR = osp.join(ROOT, 'configs', 'sspcm')
@@ -30,13 +31,16 @@ def make_synthetic_data(root, num_train=8, num_val=3, num_labeled=3,
 
 
 def point_config_at(cfg, data_root, work_dir, max_epochs=1, labeled_bs=2,
-                    unlabeled_bs=4, with_val=False):
-    """Override a synthetic SSPCM config for a fast test run (in place)."""
+                    unlabeled_bs=4, with_val=False, drop_last=None):
+    """Override a synthetic SSPCM config for a fast test run (in place);
+    ``drop_last=None`` keeps the config's."""
     for part, batch_size in (('labeled', labeled_bs),
                              ('unlabeled', unlabeled_bs)):
         loader = cfg.train_dataloader[part]
         loader.dataset.data_root = data_root
         loader.batch_size = batch_size
+        if drop_last is not None:
+            loader.drop_last = drop_last
         loader.num_workers = 0
         loader.persistent_workers = False
     cfg.train_cfg.max_epochs = max_epochs
@@ -48,6 +52,9 @@ def point_config_at(cfg, data_root, work_dir, max_epochs=1, labeled_bs=2,
     cfg.default_hooks.checkpoint = dict(
         type='CheckpointHook', interval=1, save_best=None)
     cfg.randomness = dict(seed=0)
+    # mmengine reuses a visualizer of the same name (and its save_dir)
+    # across runners in one process: give each test run its own.
+    cfg.visualizer.name = f'visualizer_{uuid.uuid4().hex}'
     for name in ('val_dataloader', 'test_dataloader'):
         cfg[name].dataset.data_root = data_root
         cfg[name].num_workers = 0

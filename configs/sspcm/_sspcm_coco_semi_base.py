@@ -91,12 +91,14 @@ train_dataloader = dict(
     _delete_=True,
     labeled=dict(
         batch_size=32,
+        drop_last=True,  # the set is cycled; no tiny last batch for BN
         num_workers=4,
         persistent_workers=True,
         sampler=dict(type='DefaultSampler', shuffle=True),
         dataset=labeled_dataset),
     unlabeled=dict(
         batch_size=32,
+        drop_last=True,
         num_workers=4,
         persistent_workers=True,
         sampler=dict(type='DefaultSampler', shuffle=True),

@@ -54,6 +54,7 @@ train_dataloader = dict(
     _delete_=True,
     labeled=dict(
         batch_size=32,
+        drop_last=True,  # the set is cycled; no tiny last batch for BN
         num_workers=4,
         persistent_workers=True,
         sampler=dict(type='DefaultSampler', shuffle=True),
@@ -66,6 +67,7 @@ train_dataloader = dict(
             pipeline=_base_.train_pipeline)),
     unlabeled=dict(
         batch_size=32,
+        drop_last=True,
         num_workers=4,
         persistent_workers=True,
         sampler=dict(type='DefaultSampler', shuffle=True),

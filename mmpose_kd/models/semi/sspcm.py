@@ -1,5 +1,6 @@
 """The SSPCM estimator: networks A, B and C trained from a labeled and an
 unlabeled batch (SSPCM, Huang et al., CVPR 2023, Sec. 3)."""
+import contextlib
 import copy
 import math
 from collections import OrderedDict
@@ -11,6 +12,7 @@ from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmpose.registry import MODELS, TRANSFORMS
 from torch import Tensor, nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from .pcm import PCMResult, correct_pseudo_labels, heatmap_argmax
 from .semi_data_preprocessor import BATCH_PARTS
@@ -40,6 +42,12 @@ DEFAULT_SEMI_TRAIN_CFG = dict(
     # A keypoint whose pseudo position leaves the hard view is not
     # supervised, as mmpose gives out-of-image keypoints zero weight.
     mask_out_of_view=True,
+    # Whether the students' hard-view passes update BatchNorm running
+    # statistics. The paper's code lets them; then the statistics used at
+    # test time mix in rotated, occluded, padded views. False normalises
+    # the hard view with its batch statistics but leaves the running ones to
+    # the labeled and easy views (closer to the test images).
+    hard_view_bn_stats=True,
     # SSCO on the easy view (None switches it off, for ablations).
     cut_occlude=dict(
         type='SemiCutOcclude',
@@ -348,8 +356,7 @@ class SSPCMPoseEstimator(BaseModel):
             supervised = maxvals > cfg['mutual_conf_thr']
         view = self._hard_view(easy, teacher_heatmaps, keypoints, confident,
                                supervised)
-        predicted = self._heatmaps(
-            self._wrapped_network(student), view.images, student)
+        predicted = self._student_heatmaps(student, view.images)
         _check_same_size(predicted, view.targets, student)
         weight = cfg['mutual_loss_weight'] * self._unsup_ramp()
         return weight * self.consistency_loss(
@@ -369,8 +376,7 @@ class SSPCMPoseEstimator(BaseModel):
             inconsistency_thr=cfg['inconsistency_thr'])
         view = self._hard_view(easy, pcm.heatmaps, pcm.keypoints, pcm.mask,
                                pcm.mask)
-        predicted = self._heatmaps(self._wrapped_network('C'), view.images,
-                                   'C')
+        predicted = self._student_heatmaps('C', view.images)
         _check_same_size(predicted, view.targets, 'C')
         loss = cfg['pcm_loss_weight'] * self._unsup_ramp() * \
             self.consistency_loss(
@@ -378,6 +384,14 @@ class SSPCMPoseEstimator(BaseModel):
         if self._visuals_requested:
             self._record_visuals(easy, view, pcm)
         return loss, _pcm_statistics(pcm, view.loss_mask)
+
+    def _student_heatmaps(self, key: str, hard_images: Tensor) -> Tensor:
+        """A student's heatmaps on its hard view (with gradients)."""
+        network = self._wrapped_network(key)
+        if self.semi_train_cfg['hard_view_bn_stats']:
+            return self._heatmaps(network, hard_images, key)
+        with frozen_bn_statistics(network):
+            return self._heatmaps(network, hard_images, key)
 
     def _hard_view(self, easy: Tensor, teacher_heatmaps: Tensor,
                    keypoints: Tensor, ssco_valid: Tensor,
@@ -398,11 +412,13 @@ class SSPCMPoseEstimator(BaseModel):
         theta = sample_hard_affine(
             num, height, width, device=easy.device,
             **self.semi_train_cfg['hard_affine'])
-        targets = warp_heatmaps(teacher_heatmaps, theta)
+        targets = warp_heatmaps(
+            teacher_heatmaps,
+            heatmap_theta(theta, (height, width), heatmap_size))
         loss_mask = supervised.bool()
         if self.semi_train_cfg['mask_out_of_view']:
-            moved = warp_points(keypoints, theta, heatmap_size)
-            loss_mask = loss_mask & _inside(moved, heatmap_size)
+            moved = warp_points(keypoints_px, theta, (height, width))
+            loss_mask = loss_mask & _inside(moved, (height, width))
         return HardView(
             images=warp_images(occluded, theta),
             targets=targets,
@@ -519,14 +535,55 @@ def export_sspcm_student(checkpoint: dict, which: str = 'C') -> 'OrderedDict':
 # ----------------------------------------------------------------------
 # Module-level helpers (no state)
 # ----------------------------------------------------------------------
+@contextlib.contextmanager
+def frozen_bn_statistics(module: nn.Module):
+    """Run BatchNorm layers in training mode (batch statistics) without
+    updating their running statistics, then restore them as they were."""
+    layers = [
+        m for m in module.modules()
+        if isinstance(m, _BatchNorm) and m.training and m.track_running_stats
+    ]
+    saved = [(m.momentum, m.num_batches_tracked.clone()) for m in layers]
+    for layer in layers:
+        layer.momentum = 0.  # running = (1 - 0) * running + 0 * batch
+    try:
+        yield
+    finally:
+        for layer, (momentum, count) in zip(layers, saved):
+            layer.momentum = momentum
+            layer.num_batches_tracked.copy_(count)
+
+
 def heatmap_to_image_px(points: Tensor, heatmap_size: Sequence[int],
                         image_size: Sequence[int]) -> Tensor:
-    """(x, y) heatmap pixel centres -> image pixel coordinates (pixel
-    centres at integers in both, as in warp.py)."""
+    """(x, y) heatmap pixels -> input image pixels, in mmpose's heatmap
+    convention: heatmap pixel ``j`` is image pixel ``stride * j`` (the
+    MSRAHeatmap codec encodes ``keypoints / stride``)."""
     scale = points.new_tensor([
         image_size[1] / heatmap_size[1], image_size[0] / heatmap_size[0]
     ])
-    return (points + 0.5) * scale - 0.5
+    return points * scale
+
+
+def heatmap_theta(theta: Tensor, image_size: Sequence[int],
+                  heatmap_size: Sequence[int]) -> Tensor:
+    """``theta`` for heatmaps in mmpose's convention, from the images'.
+
+    ``warp_heatmaps`` with the images' ``theta`` treats heatmap pixel ``j``
+    as the image point ``stride * j + (stride - 1) / 2`` (pixel centres of
+    an evenly downsampled image); mmpose's codecs put it at
+    ``stride * j``. Shifting by that offset ``d`` (normalised) on both
+    sides, ``theta_hm(n) = theta(n - d) + d``, keeps targets and images
+    aligned exactly under rotation and scale.
+    """
+    height, width = image_size
+    offset = theta.new_tensor([
+        (width / heatmap_size[1] - 1.) / width,
+        (height / heatmap_size[0] - 1.) / height
+    ])
+    linear = theta[:, :, :2]
+    shift = theta[:, :, 2] + offset - linear @ offset
+    return torch.cat((linear, shift[..., None]), dim=-1)
 
 
 def _inside(points: Tensor, size_hw: Sequence[int]) -> Tensor:
@@ -640,5 +697,6 @@ def _describe(value) -> str:
 
 __all__ = [
     'SSPCMPoseEstimator', 'export_sspcm_student', 'heatmap_to_image_px',
+    'heatmap_theta',
     'NETWORK_ATTRS', 'DEFAULT_SEMI_TRAIN_CFG'
 ]

@@ -46,7 +46,7 @@ def _worker(rank, port, data_root, work_dir, scheme, out_dir):
         osp.join(testing.CONFIG_DIR,
                  f'sspcm_synthetic_tiny-resnet_{scheme}.py'))
     testing.point_config_at(cfg, data_root, work_dir, max_epochs=2,
-                            labeled_bs=2, unlabeled_bs=2)
+                            labeled_bs=2, unlabeled_bs=2, drop_last=False)
     cfg.launcher = 'pytorch'
     wrapper = ('MMSeparateDistributedDataParallel'
                if scheme == 'separate' else 'MMDistributedDataParallel')

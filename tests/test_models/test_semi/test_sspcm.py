@@ -355,11 +355,11 @@ def test_visuals_recorded_only_when_requested():
     assert model.pop_visuals() is None
 
 
-def test_heatmap_to_image_px_maps_pixel_centres():
-    points = torch.tensor([[[0., 0.], [15., 15.]]])
-    out = heatmap_to_image_px(points, (16, 16), (64, 64))
-    # heatmap pixel 0 covers image pixels 0..3, centre 1.5
-    assert torch.allclose(out, torch.tensor([[[1.5, 1.5], [61.5, 61.5]]]))
+def test_heatmap_to_image_px_follows_mmpose_codecs():
+    points = torch.tensor([[[0., 0.], [15., 7.5]]])
+    out = heatmap_to_image_px(points, (16, 8), (64, 16))
+    # MSRAHeatmap encodes image point p at p / stride (x: 2, y: 4)
+    assert torch.allclose(out, torch.tensor([[[0., 0.], [30., 30.]]]))
 
 
 # --------------------------------------------------------------- export
@@ -413,3 +413,67 @@ def test_unsupervised_warmup_follows_the_runner_iteration():
             float(full['loss_kpt_c']))
         results[iteration] = factor
     assert results[0] < 0.01 and results[99] == 1. and results[500] == 1.
+
+
+def _centroid(heatmaps):
+    """Weighted centroid (x, y) of each [N, K, H, W] heatmap."""
+    h, w = heatmaps.shape[-2:]
+    ys = torch.arange(h, dtype=torch.float32)[:, None]
+    xs = torch.arange(w, dtype=torch.float32)[None, :]
+    mass = heatmaps.sum(dim=(-2, -1))
+    return torch.stack(((heatmaps * xs).sum(dim=(-2, -1)) / mass,
+                        (heatmaps * ys).sum(dim=(-2, -1)) / mass), dim=-1)
+
+
+def test_warped_targets_stay_on_the_warped_keypoints():
+    """mmpose's codec puts image point p at heatmap point p / stride; after
+    the hard affine, the target peak must sit at warped(p) / stride."""
+    from mmpose.codecs import MSRAHeatmap
+    from mmpose_kd.models.semi.sspcm import heatmap_theta
+    from mmpose_kd.models.semi.warp import (affine_theta, warp_heatmaps,
+                                            warp_points)
+    image_hw, heatmap_hw = (128, 96), (32, 24)
+    codec = MSRAHeatmap(input_size=(96, 128), heatmap_size=(24, 32),
+                        sigma=2)
+    point = torch.tensor([[40.0, 72.0]])  # on the heatmap grid: (10, 18)
+    heatmap = torch.from_numpy(codec.encode(
+        point[None].numpy())['heatmaps'])[None]  # [1, 1, 32, 24]
+    assert torch.allclose(_centroid(heatmap)[0, 0], point[0] / 4, atol=0.05)
+    theta = affine_theta(torch.tensor([50.]), torch.tensor([1.2]),
+                         *image_hw)
+    expected = warp_points(point[None], theta, image_hw)[0, 0] / 4
+    exact = warp_heatmaps(heatmap, heatmap_theta(theta, image_hw, heatmap_hw))
+    naive = warp_heatmaps(heatmap, theta)
+    assert torch.allclose(_centroid(exact)[0, 0], expected, atol=0.05)
+    # the images' theta alone is off by the half-stride convention offset
+    assert (_centroid(naive)[0, 0] - expected).norm() > 0.2
+
+
+@pytest.mark.parametrize('hard_view_bn_stats', [True, False])
+def test_hard_view_bn_statistics_option(hard_view_bn_stats):
+    """With hard_view_bn_stats=False the hard-view passes leave BN running
+    statistics alone: C's come from the labeled pass only."""
+    model = build(semi_train_cfg=dict(hard_view_bn_stats=hard_view_bn_stats))
+    data = model.data_preprocessor(semi_batch(), True)
+
+    def tracked(key):
+        bn = model.get_network(key).backbone.bn1
+        return int(bn.num_batches_tracked), bn.running_mean.clone()
+
+    before = {k: tracked(k) for k in 'ABC'}
+    model.loss(data['inputs'], data['data_samples'])
+    after = {k: tracked(k) for k in 'ABC'}
+    hard = 1 if hard_view_bn_stats else 0
+    # C: labeled (+ hard view); A, B: labeled + teacher pass (+ hard view)
+    assert after['C'][0] - before['C'][0] == 1 + hard
+    assert after['A'][0] - before['A'][0] == 2 + hard
+    # the running mean after the labeled pass alone, for comparison
+    fresh = build()
+    fresh.load_state_dict(model.state_dict())
+    bn_c = fresh.get_network('C').backbone.bn1
+    bn_c.running_mean.copy_(before['C'][1])
+    fresh.get_network('C').train()
+    with torch.no_grad():
+        fresh.get_network('C')(data['inputs']['labeled'], None, mode='tensor')
+    same = torch.allclose(bn_c.running_mean, after['C'][1])
+    assert same == (not hard_view_bn_stats)
