@@ -13,7 +13,7 @@ import os
 import os.path as osp
 import pickle
 from collections import OrderedDict
-from typing import Dict, Iterable, Optional
+from typing import Dict, Iterable
 
 import numpy as np
 import torch

@@ -1,8 +1,6 @@
 """Feature distillation of DWPose stage 1 (Yang et al., ICCV-W 2023, Sec. 3.1,
 "Feature-based distillation", Eq. 1)."""
-from typing import Optional
 
-import torch
 import torch.nn as nn
 from torch import Tensor
 

@@ -1,8 +1,7 @@
 """Logit distillation of DWPose (Yang et al., ICCV-W 2023, Sec. 3.1
 "Logit-based distillation", Eq. 2; Sec. 3.2 reuses it with weight gamma)."""
-from typing import Sequence, Union
+from typing import Sequence
 
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
