@@ -66,6 +66,27 @@ def point_config_at(cfg, data_root, work_dir, max_epochs=1, labeled_bs=2,
     return cfg
 
 
+def shrink_input(cfg, input_size=(48, 64), heatmap_size=(12, 16)):
+    """Run the synthetic config's networks at a smaller input (in place):
+    hook, loop and DDP tests need the mechanics, not the accuracy."""
+    codec = dict(cfg.codec, input_size=input_size, heatmap_size=heatmap_size,
+                 sigma=1)
+    for attr in ('network_a', 'network_b', 'network_c'):
+        cfg.model[attr].head.decoder = codec
+    pipelines = [cfg.train_dataloader[p].dataset.pipeline
+                 for p in ('labeled', 'unlabeled')]
+    pipelines += [cfg[name].dataset.pipeline
+                  for name in ('val_dataloader', 'test_dataloader')
+                  if cfg.get(name)]
+    for pipeline in pipelines:
+        for transform in pipeline:
+            if transform['type'] == 'TopdownAffine':
+                transform['input_size'] = input_size
+            if transform['type'] == 'GenerateTarget':
+                transform['encoder'] = codec
+    return cfg
+
+
 def build_runner(cfg):
     from mmpose_kd.utils.runtime import apply_runtime_defaults
     from mmpose_kd.utils.runtime import build_runner as build

@@ -55,7 +55,7 @@ def parse_args(argv=None):
     parser.add_argument('--split-seed', type=int, default=0)
     parser.add_argument('--seed', type=int, default=0,
                         help='training seed (both runs)')
-    parser.add_argument('--epochs', type=int, default=12,
+    parser.add_argument('--epochs', type=int, default=6,
                         help='epochs over the unlabeled images; the '
                         'supervised run takes as many iterations')
     parser.add_argument('--lr', type=float, default=None,
@@ -171,7 +171,10 @@ def count_iterations(sspcm_cfg, args) -> int:
     init_default_scope('mmpose')
     loader = sspcm_cfg.train_dataloader.unlabeled
     dataset = DATASETS.build(copy.deepcopy(loader.dataset))
-    per_epoch = math.ceil(len(dataset) / loader.batch_size)
+    if loader.get('drop_last', False):
+        per_epoch = len(dataset) // loader.batch_size
+    else:
+        per_epoch = math.ceil(len(dataset) / loader.batch_size)
     return args.epochs * per_epoch
 
 

@@ -10,7 +10,7 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.optim import OptimWrapper, build_optim_wrapper
+from mmengine.optim import OptimWrapper
 from mmengine.registry import init_default_scope
 from mmpose.registry import (DATASETS, HOOKS, LOOPS, MODELS,
                              OPTIM_WRAPPER_CONSTRUCTORS, TRANSFORMS)

@@ -4,7 +4,7 @@ import contextlib
 import copy
 import math
 from collections import OrderedDict
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Dict, NamedTuple, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.logging import MessageHub

@@ -74,6 +74,7 @@ def _runner(data_root, work_dir, probe, max_epochs=2, **overrides):
     cfg = Config.fromfile(sspcm_testing.SYNTHETIC_CONFIG)
     sspcm_testing.point_config_at(cfg, data_root, work_dir,
                                   max_epochs=max_epochs)
+    sspcm_testing.shrink_input(cfg)
     cfg.custom_hooks = [dict(type='SyncBuffersHook'),
                         dict(type='PCMSnapshotHook')]
     cfg.merge_from_dict(overrides)

@@ -85,6 +85,7 @@ def test_runner_writes_pictures_every_interval(tmp_path):
     data_root = sspcm_testing.make_synthetic_data(tmp_path / 'data')
     cfg = Config.fromfile(sspcm_testing.SYNTHETIC_CONFIG)
     sspcm_testing.point_config_at(cfg, data_root, tmp_path / 'work')
+    sspcm_testing.shrink_input(cfg)
     cfg.custom_hooks = [
         dict(type='SSPCMVisualizationHook', interval=2, max_samples=2)
     ]
@@ -94,8 +95,8 @@ def test_runner_writes_pictures_every_interval(tmp_path):
     files = sorted(glob.glob(str(tmp_path / 'work' / 'sspcm_vis' / '*.png')))
     assert [osp.basename(f) for f in files] == ['iter_2.png']
     image = cv2.imread(files[0])
-    # 2 rows of 3 panels of 96 x 128 (the config's input size)
-    assert image.shape == (2 * 128 + 4, 3 * 96 + 8, 3)
+    # 2 rows of 3 panels of 48 x 64 (the input size of shrink_input)
+    assert image.shape == (2 * 64 + 4, 3 * 48 + 8, 3)
     bgr = lambda rgb: rgb[::-1]  # noqa: E731
     colours = {tuple(c) for c in image.reshape(-1, 3)}
     assert {bgr(KEPT_COLOR), bgr(REJECTED_COLOR)} & colours

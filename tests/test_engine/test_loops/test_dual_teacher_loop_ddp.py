@@ -47,6 +47,7 @@ def _worker(rank, port, data_root, work_dir, scheme, out_dir):
                  f'sspcm_synthetic_tiny-resnet_{scheme}.py'))
     testing.point_config_at(cfg, data_root, work_dir, max_epochs=2,
                             labeled_bs=2, unlabeled_bs=2, drop_last=False)
+    testing.shrink_input(cfg)
     cfg.launcher = 'pytorch'
     wrapper = ('MMSeparateDistributedDataParallel'
                if scheme == 'separate' else 'MMDistributedDataParallel')

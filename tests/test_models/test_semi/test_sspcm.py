@@ -13,7 +13,7 @@ from mmpose.utils import register_all_modules
 
 import mmpose_kd  # noqa: F401
 from mmpose_kd.models.semi import sspcm as sspcm_module
-from mmpose_kd.models.semi.pcm import PCMResult, correct_pseudo_labels
+from mmpose_kd.models.semi.pcm import correct_pseudo_labels
 from mmpose_kd.models.semi.sspcm import (SSPCMPoseEstimator,
                                          export_sspcm_student,
                                          heatmap_to_image_px)
