@@ -23,6 +23,8 @@ class PCMSnapshotHook(Hook):
       round-trip, unlike the paper's code), puts the copies in eval mode
       without gradients and hands them to the model with
       ``model.set_snapshots``. Until then the model uses A' = A, B' = B.
+      ``interval=n`` snapshots every ``n`` iterations instead (for short
+      schedules, where a whole epoch makes the snapshots stale).
     * ``before_save_checkpoint`` stores their weights in the checkpoint under
       ``'sspcm_snapshots'``; ``after_load_checkpoint`` takes them back and
       the hook reinstalls them at ``before_train``, so resuming continues
@@ -42,7 +44,12 @@ class PCMSnapshotHook(Hook):
 
     priority = 'BELOW_NORMAL'
 
-    def __init__(self):
+    def __init__(self, interval: Optional[int] = None):
+        if interval is not None and (int(interval) != interval
+                                     or interval < 1):
+            raise ValueError('PCMSnapshotHook: interval must be None (every '
+                             f'epoch) or an int >= 1, got {interval!r}')
+        self.interval = interval
         self._snapshots: Optional[Tuple[nn.Module, nn.Module]] = None
         self._restored_state: Optional[Dict[str, dict]] = None
         self._reset_statistics()
@@ -77,12 +84,19 @@ class PCMSnapshotHook(Hook):
             if outputs is not None and name in outputs:
                 self._sums[name] += float(outputs[name])
                 self._counts[name] += 1
+        if self.interval is not None and \
+                (runner.iter + 1) % self.interval == 0:
+            self._take_snapshots(runner)
 
     def after_train_epoch(self, runner) -> None:
+        if self.interval is None:
+            self._take_snapshots(runner)
+        self._log_epoch_statistics(runner)
+
+    def _take_snapshots(self, runner) -> None:
         model = _sspcm_model(runner)
         self._snapshots = _copy_live_networks(model)
         model.set_snapshots(*self._snapshots)
-        self._log_epoch_statistics(runner)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         if self._snapshots is None:

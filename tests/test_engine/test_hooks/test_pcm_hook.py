@@ -164,3 +164,38 @@ def test_checkpoint_before_first_epoch_end_has_no_snapshots():
     assert hook._restored_state is None
     with pytest.raises(KeyError, match='keys A and B'):
         hook.after_load_checkpoint(None, {CHECKPOINT_KEY: dict(A={})})
+
+
+class EveryIterationProbe(Hook):
+    """Records, after every iteration, the snapshot A' the model used and the
+    live A after the update (runs before PCMSnapshotHook: NORMAL priority)."""
+
+    def __init__(self):
+        self.records = []
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None):
+        snapshots = runner.model.snapshots
+        self.records.append(dict(
+            snapshot_a=None if snapshots is None else _state(snapshots[0]),
+            live_a=_state(runner.model.get_network('A'))))
+
+
+def test_iteration_interval_takes_snapshots_every_n_iterations(data_root,
+                                                               tmp_path):
+    probe = EveryIterationProbe()
+    cfg = Config.fromfile(sspcm_testing.SYNTHETIC_CONFIG)
+    sspcm_testing.point_config_at(cfg, data_root, tmp_path, max_epochs=2)
+    sspcm_testing.shrink_input(cfg)
+    cfg.custom_hooks = [dict(type='PCMSnapshotHook', interval=1)]
+    runner = sspcm_testing.build_runner(cfg)
+    runner.register_hook(probe)
+    runner.train()
+    records = probe.records
+    assert len(records) == 4 and records[0]['snapshot_a'] is None
+    for previous, current in zip(records, records[1:]):
+        # iteration i ran with the snapshot taken after iteration i - 1
+        assert _equal(current['snapshot_a'], previous['live_a'])
+        assert not _equal(current['snapshot_a'], current['live_a'])
+    with pytest.raises(ValueError, match='interval'):
+        PCMSnapshotHook(interval=0)
