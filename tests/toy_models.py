@@ -61,13 +61,17 @@ def save_weights(model, path):
     return str(path)
 
 
-def tiny_pipelines(input_size=INPUT_SIZE, codec=None):
+def tiny_pipelines(input_size=INPUT_SIZE, codec=None, augment=False):
+    """Train and val pipelines; ``augment`` adds mmpose's random flip and
+    bbox transform (NumPy's RNG), as real configs have."""
     codec = codec or dict(type='SimCCLabel', input_size=input_size,
                           sigma=(2., 2.), simcc_split_ratio=2.0,
                           normalize=False, use_dark=False)
     train = [
         dict(type='LoadImage'),
         dict(type='GetBBoxCenterScale'),
+        *([dict(type='RandomFlip', direction='horizontal'),
+           dict(type='RandomBBoxTransform')] if augment else []),
         dict(type='TopdownAffine', input_size=input_size),
         dict(type='GenerateTarget', encoder=codec),
         dict(type='PackPoseInputs'),
@@ -83,9 +87,10 @@ def tiny_pipelines(input_size=INPUT_SIZE, codec=None):
 
 def runner_cfg(model, data_root, work_dir, max_epochs=2, batch_size=4,
                by_epoch=True, max_iters=None, custom_hooks=(), codec=None,
-               val=False, seed=0):
+               val=False, seed=0, augment=False):
     """A complete mmengine Runner config on the tiny synthetic data."""
-    train_pipeline, val_pipeline = tiny_pipelines(codec=codec)
+    train_pipeline, val_pipeline = tiny_pipelines(codec=codec,
+                                                  augment=augment)
     dataset = dict(type='CocoWholeBodyDataset', data_root=str(data_root),
                    data_mode='topdown',
                    ann_file='annotations/coco_wholebody_train_v1.0.json',

@@ -9,7 +9,6 @@ which would let any pickled code run, we add exactly those types to torch's
 allow-list of safe globals. Every ``torch.load`` (ours and mmengine's) keeps
 refusing arbitrary objects.
 """
-import os
 import os.path as osp
 import pickle
 from collections import OrderedDict
@@ -17,6 +16,8 @@ from typing import Dict, Iterable
 
 import numpy as np
 import torch
+
+from .atomic_io import atomic_target
 
 _REGISTERED = False
 
@@ -135,10 +136,5 @@ def load_into(module: torch.nn.Module, state_dict: Dict[str, torch.Tensor],
 def save_checkpoint_atomic(checkpoint: dict, path: str) -> None:
     """Write to a temporary file beside ``path`` then rename: a crash while
     writing never leaves a truncated file at ``path``."""
-    tmp = f'{path}.tmp-{os.getpid()}'
-    try:
+    with atomic_target(path) as tmp:
         torch.save(checkpoint, tmp)
-        os.replace(tmp, path)
-    finally:
-        if osp.exists(tmp):
-            os.remove(tmp)

@@ -16,6 +16,7 @@ from mmpose_kd.utils.checkpoint import (extract_state_dict, load_checkpoint_file
 from mmpose_kd.utils.config import resolve_config_path
 from mmpose_kd.utils.recorder import record_method_output
 from .frozen import FrozenModule
+from ..loss_guard import check_finite_losses
 
 ModelSpec = Union[dict, ConfigDict, str]
 
@@ -289,16 +290,8 @@ class DWPoseTwoStageDistiller(BaseModel):
         """Stop on a NaN/Inf loss before the optimizer step can write it into
         the weights; the error names the iteration and the loss term. The
         last checkpoint on disk is then the last good one."""
-        for name, value in losses.items():
-            if 'loss' in name and not torch.isfinite(value).all():
-                where = getattr(self, '_iteration', None)
-                where = f'iteration {where + 1}' if where is not None \
-                    else 'this iteration'
-                raise FloatingPointError(
-                    f'DWPoseTwoStageDistiller: loss term `{name}` is '
-                    f'{value.detach().float().mean().item()} at {where}; '
-                    'stopping before the optimizer step (the last saved '
-                    'checkpoint is the last good one).')
+        check_finite_losses(losses, type(self).__name__,
+                            getattr(self, '_iteration', None))
         return super().parse_losses(losses)
 
     def distill_scale(self) -> float:

@@ -14,6 +14,7 @@ from mmpose.registry import MODELS, TRANSFORMS
 from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from ..loss_guard import check_finite_losses
 from .pcm import PCMResult, correct_pseudo_labels, heatmap_argmax
 from .semi_data_preprocessor import BATCH_PARTS
 from .warp import sample_hard_affine, warp_heatmaps, warp_images, warp_points
@@ -259,6 +260,13 @@ class SSPCMPoseEstimator(BaseModel):
             return super().train_step(data, optim_wrapper)
         return self._train_step_separate(data, optim_wrapper)
 
+    def parse_losses(self, losses: Dict[str, Tensor]):
+        """Stop on a NaN/Inf loss before the optimizer step, naming the
+        term and the iteration (the 'separate' scheme checks each network's
+        losses before its own step)."""
+        check_finite_losses(losses, type(self).__name__)
+        return super().parse_losses(losses)
+
     def loss(self, inputs: Dict[str, Tensor],
              data_samples: Dict[str, list]) -> Dict[str, Tensor]:
         """All losses of one iteration (the 'joint' scheme)."""
@@ -301,6 +309,7 @@ class SSPCMPoseEstimator(BaseModel):
             with wrapper.optim_context(self._wrapped_network(key)):
                 losses = self._supervised_losses(key, labeled_inputs,
                                                  labeled_samples)
+            check_finite_losses(losses, type(self).__name__)
             wrapper.update_params(self.parse_losses(losses)[0])
             logged.update(losses)
 
@@ -310,8 +319,10 @@ class SSPCMPoseEstimator(BaseModel):
             wrapper = optim_wrapper[student]
             with wrapper.optim_context(self._wrapped_network(student)):
                 loss = self._mutual_loss(student, easy, teacher_heatmaps)
+            name = f'loss_mutual_{student.lower()}'
+            check_finite_losses({name: loss}, type(self).__name__)
             wrapper.update_params(loss)
-            logged[f'loss_mutual_{student.lower()}'] = loss
+            logged[name] = loss
 
         # Step 4: the updated A and B (and A', B') teach C through the PCM.
         heatmaps_a = self._teacher_heatmaps('A', easy)
@@ -319,6 +330,7 @@ class SSPCMPoseEstimator(BaseModel):
         wrapper = optim_wrapper['C']
         with wrapper.optim_context(self._wrapped_network('C')):
             loss_c, stats = self._pcm_loss(easy, heatmaps_a, heatmaps_b)
+        check_finite_losses({'loss_pcm_c': loss_c}, type(self).__name__)
         wrapper.update_params(loss_c)
         logged['loss_pcm_c'] = loss_c
         logged.update(stats)

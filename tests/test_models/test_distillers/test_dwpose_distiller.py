@@ -230,34 +230,47 @@ def _final_student(work_dir):
     return load_checkpoint_file(osp.join(work_dir, 'epoch_3.pth'))['state_dict']
 
 
+def _interrupted_and_resumed(model, data_root, work_dir, hooks):
+    """Train 3 epochs with a crash after epoch 1, then resume to the end."""
+    cfg = runner_cfg(model, data_root, work_dir, max_epochs=3,
+                     custom_hooks=hooks, augment=True)
+    runner = Runner.from_cfg(copy.deepcopy(cfg))
+    runner.register_hook(CrashAfterEpoch(1))
+    with pytest.raises(KeyboardInterrupt):
+        runner.train()
+    cfg['resume'] = True
+    cfg['experiment_name'] += '_resumed'
+    Runner.from_cfg(cfg).train()
+    return _final_student(work_dir)
+
+
 @pytest.mark.parametrize('stage', [1, 2])
 def test_resume_continues_exactly(stage, teacher_ckpt, tiny_wholebody,
                                   tmp_path):
+    """With random augmentation (flip, bbox scale/rotation) in the
+    pipeline: RandomStateHook puts the RNG states in the checkpoint."""
     ckpt = teacher_ckpt
     if stage == 2:
         ckpt = str(tmp_path / 's1.pth')
         torch.save({'state_dict': MODELS.build(
             distiller_cfg(teacher_ckpt)).state_dict()}, ckpt)
-    hooks = [dict(type='DistillScheduleHook')]
+    hooks = [dict(type='DistillScheduleHook'), dict(type='RandomStateHook')]
     model = distiller_cfg(ckpt, stage=stage)
     full = tmp_path / 'full'
     Runner.from_cfg(runner_cfg(model, tiny_wholebody, full, max_epochs=3,
-                               custom_hooks=hooks)).train()
-    part = tmp_path / 'part'
-    runner = Runner.from_cfg(runner_cfg(model, tiny_wholebody, part,
-                                        max_epochs=3, custom_hooks=hooks))
-    runner.register_hook(CrashAfterEpoch(1))
-    with pytest.raises(KeyboardInterrupt):
-        runner.train()
-    cfg = runner_cfg(model, tiny_wholebody, part, max_epochs=3,
-                     custom_hooks=hooks)
-    cfg['resume'] = True
-    cfg['experiment_name'] += '_resumed'
-    Runner.from_cfg(cfg).train()
-    a, b = _final_student(full), _final_student(part)
+                               custom_hooks=hooks, augment=True)).train()
+    a = _final_student(full)
+    b = _interrupted_and_resumed(model, tiny_wholebody, tmp_path / 'part',
+                                 hooks)
     assert a.keys() == b.keys()
     for k in a:
         assert torch.equal(a[k], b[k]), k
+    if stage == 1:
+        # Without the hook the resumed run re-seeds and augments anew: the
+        # comparison above would fail (what the hook is for).
+        c = _interrupted_and_resumed(model, tiny_wholebody,
+                                     tmp_path / 'no_hook', hooks[:1])
+        assert not all(torch.equal(a[k], c[k]) for k in a)
 
 
 def _student_config_file(tmp_path):

@@ -477,3 +477,50 @@ def test_hard_view_bn_statistics_option(hard_view_bn_stats):
         fresh.get_network('C')(data['inputs']['labeled'], None, mode='tensor')
     same = torch.allclose(bn_c.running_mean, after['C'][1])
     assert same == (not hard_view_bn_stats)
+
+
+# --------------------------------------------------------------- NaN/Inf
+@pytest.mark.parametrize('scheme', ['joint', 'separate'])
+@pytest.mark.parametrize('term', ['loss_mutual_b', 'loss_pcm_c'])
+def test_non_finite_loss_stops_before_any_step(scheme, term, monkeypatch):
+    """A NaN/Inf loss raises naming the term and the runner's iteration;
+    no network's weights move in that iteration in the joint scheme, and
+    the poisoned network's step never runs in the separate one."""
+    from mmengine.logging import MessageHub
+    model = build(update_scheme=scheme)
+    hub = MessageHub.get_current_instance()
+    hub.update_info('iter', 41)
+    if term == 'loss_mutual_b':
+        original = model._mutual_loss
+
+        def poisoned(student, *args):
+            loss = original(student, *args)
+            return loss * float('nan') if student == 'B' else loss
+        monkeypatch.setattr(model, '_mutual_loss', poisoned)
+    else:
+        original = model._pcm_loss
+
+        def poisoned(*args):
+            loss, stats = original(*args)
+            return loss * float('inf'), stats
+        monkeypatch.setattr(model, '_pcm_loss', poisoned)
+    if scheme == 'joint':
+        wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    else:
+        wrapper = build_optim_wrapper(
+            model, dict(constructor='SSPCMOptimWrapperConstructor',
+                        optimizer=dict(type='SGD', lr=0.1)))
+    student = 'B' if term == 'loss_mutual_b' else 'C'
+    before = {k: params_of(model.get_network(k)) for k in 'ABC'}
+    with pytest.raises(FloatingPointError,
+                       match=f'`{term}` is (nan|inf) at iteration 42'):
+        model.train_step(semi_batch(), wrapper)
+    hub.runtime_info.pop('iter', None)
+    if scheme == 'joint':
+        for key in 'ABC':
+            assert changed(before[key], model.get_network(key)) == 0, key
+    else:
+        # supervised steps ran for all; the poisoned consistency step not:
+        # the student's weights equal those after its supervised step only
+        assert all(w._inner_count >= 1 for w in wrapper.values())
+        assert wrapper[student]._inner_count == 1
