@@ -55,6 +55,9 @@ def parse_args():
     p.add_argument('--teacher-autocast', default=None,
                    help="our distiller only, e.g. 'bfloat16'")
     p.add_argument('--work-dir', default=None)
+    p.add_argument('--checkpoints-only', action='store_true',
+                   help='only rows (b) and (c), one step each, and their '
+                   'checkpoint sizes (for comparing teacher/student pairs)')
     return p.parse_args()
 
 
@@ -228,6 +231,12 @@ def main():
         ],
         data_preprocessor=stock_model(args.student).data_preprocessor)
 
+    if args.checkpoints_only:
+        args.warmup, args.iters = 0, 1
+        return report_checkpoints(args, [
+            run_row(args, '(b) ours', ours, work_dir,
+                    [dict(type='DistillScheduleHook')]),
+            run_row(args, '(c) mmpose', theirs, work_dir)])
     rows = [
         run_row(args, '(a) student alone', stock_model(args.student),
                 work_dir),
@@ -256,6 +265,23 @@ def main():
             ('(b)/(c) checkpoint size', b['ckpt'] / c['ckpt'], 0.5)]:
         print(f'| {label} | {val:.3f} | {lim:.3f} | '
               f"{'yes' if val <= lim else 'no'} |")
+
+
+def report_checkpoints(args, rows):
+    """One Markdown row: the pair, parameters and both checkpoint sizes."""
+    b, c = rows
+    params = {
+        key: sum(p.numel() for p in MODELS.build(
+            stock_model(getattr(args, key))).parameters()) / 1e6
+        for key in ('student', 'teacher')}
+    name = (f"{osp.basename(args.teacher).split('_')[0]} -> "
+            f"{osp.basename(args.student).split('_')[0]}")
+    print('\n| pair | student params (M) | teacher params (M) | (b) ours '
+          '(MiB) | (c) mmpose (MiB) | (b)/(c) |')
+    print('|---|---:|---:|---:|---:|---:|')
+    print(f"| {name} | {params['student']:.1f} | {params['teacher']:.1f} | "
+          f"{b['ckpt']:.1f} | {c['ckpt']:.1f} | {b['ckpt'] / c['ckpt']:.3f} "
+          '|')
 
 
 if __name__ == '__main__':

@@ -55,7 +55,7 @@ def parse_args(argv=None):
     parser.add_argument('--split-seed', type=int, default=0)
     parser.add_argument('--seed', type=int, default=0,
                         help='training seed (both runs)')
-    parser.add_argument('--epochs', type=int, default=6,
+    parser.add_argument('--epochs', type=int, default=12,
                         help='epochs over the unlabeled images; the '
                         'supervised run takes as many iterations')
     parser.add_argument('--lr', type=float, default=None,
