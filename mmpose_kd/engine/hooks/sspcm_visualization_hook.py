@@ -25,7 +25,8 @@ class SSPCMVisualizationHook(Hook):
     the easy view after SSCO with the pasted patches outlined, and the hard
     view (SSCO + affine) with the keypoints and patches moved along. The
     grid is saved to ``<work_dir>/<out_dir>/iter_<n>.png`` and passed to
-    ``runner.visualizer.add_image('sspcm_views', ...)``.
+    ``runner.visualizer.add_image('sspcm_views', ...)``; in distributed
+    training, by rank 0 alone, from its own samples.
 
     The model records the views only for the requested iteration
     (``request_visuals`` / ``pop_visuals``), so other iterations cost
@@ -80,7 +81,9 @@ class SSPCMVisualizationHook(Hook):
         runner.visualizer.add_image('sspcm_views', canvas, step=step)
 
     def _due(self, runner) -> bool:
-        return (runner.iter + 1) % self.interval == 0
+        # Rank 0 alone draws and writes (other ranks would write the same
+        # file names, concurrently, from their own samples).
+        return runner.rank == 0 and (runner.iter + 1) % self.interval == 0
 
     def draw(self, visuals: dict, denormalize) -> np.ndarray:
         """Compose the grid (RGB uint8) from the model's recorded views."""
