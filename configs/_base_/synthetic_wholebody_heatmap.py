@@ -12,7 +12,9 @@ _base_ = [
 custom_imports = dict(imports=['mmpose_kd'], allow_failed_imports=False)
 
 data_root = 'data/synthetic_wholebody/'
-dataset_type = 'CocoWholeBodyDataset'
+# mmpose_kd: the stock CocoWholeBodyDataset, checking each part's keypoint
+# array (docs/reliability.md)
+dataset_type = 'CheckedCocoWholeBodyDataset'
 data_mode = 'topdown'
 input_size = (96, 128)  # (w, h)
 num_keypoints = 133
@@ -47,8 +49,12 @@ model = dict(
     test_cfg=dict(flip_test=False))
 
 backend_args = dict(backend='local')
+# CheckedLoadImage raises naming a missing or broken image (docs/
+# reliability.md); on_error='skip' skips training images instead, counted
+# and logged each epoch by SkippedImageCountHook. Validation always raises.
 train_pipeline = [
-    dict(type='LoadImage', backend_args=backend_args),
+    dict(type='CheckedLoadImage', on_error='raise',
+         backend_args=backend_args),
     dict(type='GetBBoxCenterScale'),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='RandomBBoxTransform', scale_factor=[0.75, 1.25],
@@ -58,7 +64,8 @@ train_pipeline = [
     dict(type='PackPoseInputs'),
 ]
 val_pipeline = [
-    dict(type='LoadImage', backend_args=backend_args),
+    dict(type='CheckedLoadImage', on_error='raise',
+         backend_args=backend_args),
     dict(type='GetBBoxCenterScale'),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='PackPoseInputs'),
@@ -100,4 +107,8 @@ test_evaluator = val_evaluator
 default_hooks = dict(
     logger=dict(interval=10),
     checkpoint=dict(save_best=None, interval=max_epochs, max_keep_ckpts=1))
+custom_hooks = [
+    dict(type='SyncBuffersHook'),  # the stock runtime's
+    dict(type='SkippedImageCountHook'),  # logs skipped images each epoch
+]
 randomness = dict(seed=0)

@@ -11,7 +11,9 @@ custom_imports = dict(imports=['mmpose_kd'], allow_failed_imports=False)
 
 # ----------------------------------------------------------------- data
 data_root = 'data/synthetic_wholebody/'
-dataset_type = 'CocoWholeBodyDataset'
+# mmpose_kd: the stock CocoWholeBodyDataset, checking each part's keypoint
+# array (docs/reliability.md)
+dataset_type = 'CheckedCocoWholeBodyDataset'
 data_mode = 'topdown'
 input_size = (96, 128)  # (w, h)
 num_keypoints = 133
@@ -63,8 +65,12 @@ model = dict(
 
 # ------------------------------------------------------------- pipelines
 backend_args = dict(backend='local')
+# CheckedLoadImage raises naming a missing or broken image (docs/
+# reliability.md); on_error='skip' skips training images instead, counted
+# and logged each epoch by SkippedImageCountHook. Validation always raises.
 train_pipeline = [
-    dict(type='LoadImage', backend_args=backend_args),
+    dict(type='CheckedLoadImage', on_error='raise',
+         backend_args=backend_args),
     dict(type='GetBBoxCenterScale'),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='RandomBBoxTransform', scale_factor=[0.75, 1.25],
@@ -74,7 +80,8 @@ train_pipeline = [
     dict(type='PackPoseInputs'),
 ]
 train_pipeline_stage2 = [
-    dict(type='LoadImage', backend_args=backend_args),
+    dict(type='CheckedLoadImage', on_error='raise',
+         backend_args=backend_args),
     dict(type='GetBBoxCenterScale'),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='RandomBBoxTransform', shift_factor=0., scale_factor=[0.9, 1.1],
@@ -84,7 +91,8 @@ train_pipeline_stage2 = [
     dict(type='PackPoseInputs'),
 ]
 val_pipeline = [
-    dict(type='LoadImage', backend_args=backend_args),
+    dict(type='CheckedLoadImage', on_error='raise',
+         backend_args=backend_args),
     dict(type='GetBBoxCenterScale'),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='PackPoseInputs'),
@@ -134,5 +142,6 @@ custom_hooks = [
     dict(type='mmdet.PipelineSwitchHook',
          switch_epoch=max_epochs - stage2_num_epochs,
          switch_pipeline=train_pipeline_stage2),
+    dict(type='SkippedImageCountHook'),  # logs skipped images each epoch
 ]
 randomness = dict(seed=0)

@@ -9,6 +9,24 @@
 _base_ = ['mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/rtmpose-m_8xb64-270e_coco-wholebody-256x192.py']
 custom_imports = dict(imports=['mmpose_kd'], allow_failed_imports=False)
 
+# Bad input (docs/reliability.md): the stock pipelines with CheckedLoadImage,
+# which raises naming a missing or broken image file, and the stock datasets
+# as CheckedCocoWholeBodyDataset, which names the file, annotation id and key
+# of a malformed annotation. To skip broken training images instead, counted
+# and logged by SkippedImageCountHook (validation always raises):
+#   --cfg-options train_dataloader.dataset.pipeline.0.on_error=skip \
+#                 custom_hooks.1.switch_pipeline.0.on_error=skip
+train_pipeline, train_pipeline_stage2, val_pipeline = [[
+    dict(t, type='CheckedLoadImage', on_error='raise')
+    if t['type'] == 'LoadImage' else t for t in pipeline
+] for pipeline in (_base_.train_pipeline, _base_.train_pipeline_stage2,
+                   _base_.val_pipeline)]
+train_dataloader = dict(
+    dataset=dict(type='CheckedCocoWholeBodyDataset', pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(type='CheckedCocoWholeBodyDataset', pipeline=val_pipeline))
+test_dataloader = val_dataloader
+
 teacher_ckpt = 'work_dirs/dwpose-s1_t/exported_student.pth'  # stage-1 result
 max_epochs = 60
 stage2_num_epochs = 10
@@ -36,7 +54,8 @@ custom_hooks = [
          update_buffers=True, priority=49),
     dict(type='mmdet.PipelineSwitchHook',
          switch_epoch=max_epochs - stage2_num_epochs,
-         switch_pipeline={{_base_.train_pipeline_stage2}}),
+         switch_pipeline=train_pipeline_stage2),
     dict(type='DistillScheduleHook'),
     dict(type='ExportStudentHook'),
+    dict(type='SkippedImageCountHook'),
 ]

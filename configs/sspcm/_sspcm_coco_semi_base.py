@@ -57,11 +57,20 @@ model = dict(
 
 # ---------------------------------------------------------------- data
 data_root = 'data/coco/'
-labeled_pipeline = _base_.train_pipeline
+# Bad input (docs/reliability.md): CheckedLoadImage raises naming a missing
+# or broken image; the Checked* datasets name the file, annotation id and key
+# of a malformed annotation. To skip broken training images instead (counted,
+# logged each epoch by SkippedImageCountHook) set on_error='skip' in the
+# training pipelines; validation always raises.
+train_pipeline, val_pipeline = [[
+    dict(t, type='CheckedLoadImage', on_error='raise')
+    if t['type'] == 'LoadImage' else t for t in pipeline
+] for pipeline in (_base_.train_pipeline, _base_.val_pipeline)]
+labeled_pipeline = train_pipeline
 # The easy view (paper Sec. 4.1): scale in [0.75, 1.25], rotation up to
 # +-60 deg with p = 0.6, flip p = 0.5; no targets (the teachers make them).
 unlabeled_pipeline = [
-    dict(type='LoadImage'),
+    dict(type='CheckedLoadImage', on_error='raise'),
     dict(type='GetBBoxCenterScale'),
     dict(type='RandomFlip', direction='horizontal', prob=0.5),
     dict(
@@ -74,14 +83,14 @@ unlabeled_pipeline = [
     dict(type='PackPoseInputs')
 ]
 labeled_dataset = dict(
-    type='CocoDataset',
+    type='CheckedCocoDataset',
     data_root=data_root,
     data_mode='topdown',
     ann_file='annotations/person_keypoints_train2017_1k_labeled.json',
     data_prefix=dict(img='train2017/'),
     pipeline=labeled_pipeline)
 unlabeled_dataset = dict(
-    type='CocoDataset',
+    type='CheckedCocoDataset',
     data_root=data_root,
     data_mode='topdown',
     ann_file='annotations/person_keypoints_train2017_1k_unlabeled.json',
@@ -103,6 +112,9 @@ train_dataloader = dict(
         persistent_workers=True,
         sampler=dict(type='DefaultSampler', shuffle=True),
         dataset=unlabeled_dataset))
+val_dataloader = dict(
+    dataset=dict(type='CheckedCocoDataset', pipeline=val_pipeline))
+test_dataloader = val_dataloader
 
 # ---------------------------------------------------------------- runtime
 default_hooks = dict(checkpoint=dict(interval=5))
@@ -110,4 +122,5 @@ custom_hooks = [
     dict(type='SyncBuffersHook'),
     dict(type='PCMSnapshotHook'),
     dict(type='SSPCMVisualizationHook', interval=2000),
+    dict(type='SkippedImageCountHook'),
 ]

@@ -6,7 +6,9 @@
 # e.g. from an mmdet person detector, as `wild_bbox_file`; the image list is
 # COCO's image_info_unlabeled2017.json. mmpose reads boxes from a bbox_file
 # only in test mode, which for the unlabeled part only means "no annotation
-# filtering" (its targets come from the teachers).
+# filtering" (its targets come from the teachers). For the same reason a
+# missing or broken wild image always raises (naming it): MMEngine does not
+# refetch in test mode, so on_error='skip' cannot apply to that part.
 # Not run at real scale by this project.
 _base_ = ['./_sspcm_coco_semi_base.py']
 

@@ -37,8 +37,18 @@ model = dict(
     semi_train_cfg=dict(conf_thr=0.1, inconsistency_thr=0.6),
     semi_test_cfg=dict(predict_on='C'))
 
+# Bad input (docs/reliability.md): CheckedLoadImage raises naming a missing
+# or broken image; the Checked* datasets name the file, annotation id and key
+# of a malformed annotation. To skip broken training images instead (counted,
+# logged each epoch by SkippedImageCountHook) set on_error='skip' in the
+# training pipelines; validation always raises.
+train_pipeline, val_pipeline = [[
+    dict(t, type='CheckedLoadImage', on_error='raise')
+    if t['type'] == 'LoadImage' else t for t in pipeline
+] for pipeline in (_base_.train_pipeline, _base_.val_pipeline)]
+labeled_pipeline = train_pipeline
 unlabeled_pipeline = [
-    dict(type='LoadImage'),
+    dict(type='CheckedLoadImage', on_error='raise'),
     dict(type='GetBBoxCenterScale'),
     dict(type='RandomFlip', direction='horizontal', prob=0.5),
     dict(
@@ -59,12 +69,12 @@ train_dataloader = dict(
         persistent_workers=True,
         sampler=dict(type='DefaultSampler', shuffle=True),
         dataset=dict(
-            type='MpiiDataset',
+            type='CheckedMpiiDataset',
             data_root='data/mpii/',
             data_mode='topdown',
             ann_file='annotations/mpii_train.json',
             data_prefix=dict(img='images/'),
-            pipeline=_base_.train_pipeline)),
+            pipeline=labeled_pipeline)),
     unlabeled=dict(
         batch_size=32,
         drop_last=True,
@@ -72,17 +82,21 @@ train_dataloader = dict(
         persistent_workers=True,
         sampler=dict(type='DefaultSampler', shuffle=True),
         dataset=dict(
-            type='AicDataset',
+            type='CheckedAicDataset',
             data_root='data/aic/',
             data_mode='topdown',
             ann_file='annotations/aic_train.json',
             data_prefix=dict(img='ai_challenger_keypoint_train_20170902/'
                              'keypoint_train_images_20170902/'),
             pipeline=unlabeled_pipeline)))
+val_dataloader = dict(
+    dataset=dict(type='CheckedMpiiDataset', pipeline=val_pipeline))
+test_dataloader = val_dataloader
 
 default_hooks = dict(checkpoint=dict(interval=5))
 custom_hooks = [
     dict(type='SyncBuffersHook'),
     dict(type='PCMSnapshotHook'),
     dict(type='SSPCMVisualizationHook', interval=2000),
+    dict(type='SkippedImageCountHook'),
 ]

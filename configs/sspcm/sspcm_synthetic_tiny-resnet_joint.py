@@ -91,7 +91,12 @@ model = dict(
     semi_test_cfg=dict(predict_on='C'))
 
 # ---------------------------------------------------------------- data
-dataset_type = 'CocoDataset'
+# Bad input (docs/reliability.md): CheckedCocoDataset names the file,
+# annotation id and key of a malformed annotation; CheckedLoadImage raises
+# naming a missing or broken image (on_error='skip' in the training
+# pipelines skips instead, counted by SkippedImageCountHook; validation
+# always raises).
+dataset_type = 'CheckedCocoDataset'
 data_mode = 'topdown'
 data_root = 'data/synthetic_wholebody/'
 labeled_ann_file = 'annotations/train_labeled.json'
@@ -99,7 +104,7 @@ unlabeled_ann_file = 'annotations/train_unlabeled.json'
 val_ann_file = 'annotations/coco_wholebody_val_v1.0.json'
 
 labeled_pipeline = [
-    dict(type='LoadImage'),
+    dict(type='CheckedLoadImage', on_error='raise'),
     dict(type='GetBBoxCenterScale'),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='RandomBBoxTransform'),
@@ -110,7 +115,7 @@ labeled_pipeline = [
 # The easy view (paper Sec. 4.1): scale in [0.75, 1.25], rotation up to
 # +-60 deg with p = 0.6, flip p = 0.5. No targets: the teachers make them.
 unlabeled_pipeline = [
-    dict(type='LoadImage'),
+    dict(type='CheckedLoadImage', on_error='raise'),
     dict(type='GetBBoxCenterScale'),
     dict(type='RandomFlip', direction='horizontal', prob=0.5),
     dict(
@@ -123,7 +128,7 @@ unlabeled_pipeline = [
     dict(type='PackPoseInputs')
 ]
 val_pipeline = [
-    dict(type='LoadImage'),
+    dict(type='CheckedLoadImage', on_error='raise'),
     dict(type='GetBBoxCenterScale'),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='PackPoseInputs')
@@ -189,6 +194,7 @@ custom_hooks = [
     dict(type='PCMSnapshotHook'),
     dict(type='SSPCMVisualizationHook', interval=200, max_samples=4,
          scale=3),
+    dict(type='SkippedImageCountHook'),
 ]
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0)

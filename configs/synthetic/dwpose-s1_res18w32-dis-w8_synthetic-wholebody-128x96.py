@@ -22,4 +22,5 @@ model = dict(
 custom_hooks = [
     dict(type='DistillScheduleHook'),
     dict(type='ExportStudentHook'),
+    dict(type='SkippedImageCountHook'),
 ]

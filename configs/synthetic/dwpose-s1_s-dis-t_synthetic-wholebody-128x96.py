@@ -23,4 +23,5 @@ custom_hooks = [
          switch_pipeline={{_base_.train_pipeline_stage2}}),
     dict(type='DistillScheduleHook'),
     dict(type='ExportStudentHook'),
+    dict(type='SkippedImageCountHook'),
 ]

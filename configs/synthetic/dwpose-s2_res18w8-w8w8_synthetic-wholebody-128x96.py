@@ -32,4 +32,5 @@ default_hooks = dict(checkpoint=dict(interval=max_epochs))
 custom_hooks = [
     dict(type='DistillScheduleHook'),
     dict(type='ExportStudentHook'),
+    dict(type='SkippedImageCountHook'),
 ]

@@ -409,7 +409,7 @@ def test_base_config_builds_on_synthetic_data(ubody_root, coco_root):
     })
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     assert [type(d).__name__ for d in dataset.datasets] == \
-        ['CocoWholeBodyDataset', 'UBodyWholeBodyVideoDataset']
+        ['CheckedCocoWholeBodyDataset', 'UBodyWholeBodyVideoDataset']
     item = dataset[len(dataset) - 1]  # UBody, through the config pipeline
     assert item['inputs'].shape == (3, 256, 192)
     assert item['data_samples'].gt_instance_labels.keypoint_x_labels.shape[

@@ -9,7 +9,9 @@
 #   codec                   default SimCC codec (RTMPose whole-body 256x192);
 #                           only the pipelines below use it
 #   train_pipeline, val_pipeline
-#   coco_wholebody_train_dataset     stock CocoWholeBodyDataset, train2017
+#   coco_wholebody_train_dataset     CheckedCocoWholeBodyDataset (mmpose_kd:
+#                                    the stock class, checking each part's
+#                                    keypoint array), train2017
 #   ubody_train_dataset              UBodyWholeBodyVideoDataset (mmpose_kd):
 #                                    UBody as distributed, intra-scene train
 #                                    videos, every 10th frame, decoded from
@@ -22,10 +24,18 @@
 # Pipelines: both datasets produce the same 133-keypoint COCO-WholeBody
 # layout, so their own pipelines are empty and the whole train pipeline runs
 # in the CombinedDataset. With frame_source='video' the UBody dataset puts
-# the decoded frame in results['img'] before any transform, and the stock
-# LoadImage keeps an image that is already there; with
-# frame_source='extracted' LoadImage reads the PNG. The pipeline is the same
-# either way.
+# the decoded frame in results['img'] before any transform, and
+# CheckedLoadImage (as the stock LoadImage) keeps an image that is already
+# there; with frame_source='extracted' it reads the PNG. The pipeline is the
+# same either way.
+#
+# Bad input (docs/reliability.md): CheckedLoadImage raises naming a missing
+# or broken image file. To skip broken training images instead (counted;
+# add dict(type='SkippedImageCountHook') to custom_hooks to log the total
+# each epoch), set on_error='skip' in train_pipeline, e.g.
+#     --cfg-options train_dataloader.dataset.pipeline.0.on_error=skip
+# Validation always raises. UBody frames decoded from the videos are read by
+# the dataset, which raises naming the video and frame.
 #
 # A child config that changes the input size overrides the pipeline where it
 # is used (lists are replaced, dicts merged):
@@ -57,7 +67,7 @@ codec = dict(
     use_dark=False)
 
 train_pipeline = [
-    dict(type='LoadImage', backend_args=backend_args),
+    dict(type='CheckedLoadImage', on_error='raise', backend_args=backend_args),
     dict(type='GetBBoxCenterScale'),
     dict(type='RandomFlip', direction='horizontal'),
     dict(type='RandomHalfBody'),
@@ -69,7 +79,7 @@ train_pipeline = [
     dict(type='PackPoseInputs'),
 ]
 val_pipeline = [
-    dict(type='LoadImage', backend_args=backend_args),
+    dict(type='CheckedLoadImage', on_error='raise', backend_args=backend_args),
     dict(type='GetBBoxCenterScale'),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='PackPoseInputs'),
@@ -103,7 +113,7 @@ val_dataloader = dict(
     drop_last=False,
     sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
     dataset=dict(
-        type='CocoWholeBodyDataset',
+        type='CheckedCocoWholeBodyDataset',
         data_root=coco_data_root,
         data_mode=data_mode,
         ann_file='annotations/coco_wholebody_val_v1.0.json',

@@ -10,7 +10,9 @@
 #         pipeline={{_base_.train_pipeline}}))
 # Sub-dataset pipelines are empty: CombinedDataset runs the shared pipeline.
 dwpose_coco_wholebody_train = dict(
-    type='CocoWholeBodyDataset',
+    # mmpose_kd: the stock CocoWholeBodyDataset, checking each part's
+    # keypoint array while it parses (docs/reliability.md)
+    type='CheckedCocoWholeBodyDataset',
     data_root='data/coco/',
     data_mode='topdown',
     ann_file='annotations/coco_wholebody_train_v1.0.json',

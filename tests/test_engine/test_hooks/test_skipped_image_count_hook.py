@@ -32,14 +32,16 @@ def damaged(tiny_wholebody, tmp_path_factory):
     return root, missing, corrupt
 
 
-def build_runner(data_root, work_dir, on_error, num_workers=2, max_epochs=2):
+def build_runner(data_root, work_dir, on_error, num_workers=2, max_epochs=2,
+                 resume=False):
     cfg = runner_cfg(heatmap_cfg(input_size=INPUT_SIZE), data_root, work_dir,
                      max_epochs=max_epochs, batch_size=4, codec=CODEC)
     name = f'skipped_{uuid.uuid4().hex[:8]}'
     # mmengine reuses a logger, message hub and visualizer of the same name
     cfg.update(experiment_name=name, log_level='INFO',
                visualizer=dict(type='Visualizer', name=name),
-               custom_hooks=[dict(type='SkippedImageCountHook')])
+               custom_hooks=[dict(type='SkippedImageCountHook')],
+               resume=resume)
     loader = cfg['train_dataloader']
     loader.update(num_workers=num_workers, persistent_workers=False)
     dataset = loader['dataset']
@@ -76,6 +78,22 @@ def test_skip_trains_and_logs_the_count_over_workers(damaged, tmp_path):
     assert re.search(r'skipped_images: \d', log)
     assert runner.message_hub.get_scalar(
         SkippedImageCountHook.KEY).current() == total
+
+
+def test_resume_continues_the_count(damaged, tmp_path):
+    data_root, _, _ = damaged
+    work_dir = tmp_path / 'work'
+    first = build_runner(data_root, work_dir, 'skip', num_workers=0,
+                         max_epochs=1)
+    first.train()
+    before = first.message_hub.get_scalar(SkippedImageCountHook.KEY).current()
+    assert before >= 2
+    resumed = build_runner(data_root, work_dir, 'skip', num_workers=0,
+                           max_epochs=2, resume=True)
+    resumed.train()
+    ((epoch, in_epoch, total), ) = [
+        tuple(map(int, m)) for m in EPOCH_LINE.findall(read_log(resumed))]
+    assert epoch == 2 and in_epoch >= 2 and total == before + in_epoch
 
 
 def test_raise_stops_naming_the_file(damaged, tmp_path):
