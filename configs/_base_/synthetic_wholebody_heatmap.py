@@ -106,9 +106,11 @@ test_evaluator = val_evaluator
 
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(save_best=None, interval=max_epochs, max_keep_ckpts=1))
+    checkpoint=dict(type='AtomicCheckpointHook', save_best=None,
+                    interval=max_epochs, max_keep_ckpts=1))
 custom_hooks = [
     dict(type='SyncBuffersHook'),  # the stock runtime's
     dict(type='SkippedImageCountHook'),  # logs skipped images each epoch
+    dict(type='RandomStateHook'),  # RNG states in checkpoints: exact resume
 ]
 randomness = dict(seed=0)

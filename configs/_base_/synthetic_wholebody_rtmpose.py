@@ -135,7 +135,8 @@ test_evaluator = val_evaluator
 # ----------------------------------------------------------------- hooks
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(save_best=None, interval=max_epochs, max_keep_ckpts=1))
+    checkpoint=dict(type='AtomicCheckpointHook', save_best=None,
+                    interval=max_epochs, max_keep_ckpts=1))
 custom_hooks = [
     dict(type='EMAHook', ema_type='ExpMomentumEMA', momentum=0.0002,
          update_buffers=True, priority=49),
@@ -143,5 +144,7 @@ custom_hooks = [
          switch_epoch=max_epochs - stage2_num_epochs,
          switch_pipeline=train_pipeline_stage2),
     dict(type='SkippedImageCountHook'),  # logs skipped images each epoch
+    dict(type='SyncBuffersHook'),  # same BN statistics on every rank
+    dict(type='RandomStateHook'),  # RNG states in checkpoints: exact resume
 ]
 randomness = dict(seed=0)

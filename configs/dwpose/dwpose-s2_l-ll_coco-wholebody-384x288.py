@@ -58,4 +58,8 @@ custom_hooks = [
     dict(type='DistillScheduleHook'),
     dict(type='ExportStudentHook'),
     dict(type='SkippedImageCountHook'),
+    dict(type='SyncBuffersHook'),  # same BN statistics on every rank
+    dict(type='RandomStateHook'),  # RNG states in checkpoints: exact resume
 ]
+# crash-safe checkpoints (docs/reliability.md); the stock hook's settings
+default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook'))

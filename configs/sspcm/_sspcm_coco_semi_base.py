@@ -117,10 +117,11 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 # ---------------------------------------------------------------- runtime
-default_hooks = dict(checkpoint=dict(interval=5))
+default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook', interval=5))
 custom_hooks = [
     dict(type='SyncBuffersHook'),
     dict(type='PCMSnapshotHook'),
     dict(type='SSPCMVisualizationHook', interval=2000),
     dict(type='SkippedImageCountHook'),
+    dict(type='RandomStateHook'),  # RNG states in checkpoints: exact resume
 ]

@@ -93,10 +93,11 @@ val_dataloader = dict(
     dataset=dict(type='CheckedMpiiDataset', pipeline=val_pipeline))
 test_dataloader = val_dataloader
 
-default_hooks = dict(checkpoint=dict(interval=5))
+default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook', interval=5))
 custom_hooks = [
     dict(type='SyncBuffersHook'),
     dict(type='PCMSnapshotHook'),
     dict(type='SSPCMVisualizationHook', interval=2000),
     dict(type='SkippedImageCountHook'),
+    dict(type='RandomStateHook'),  # RNG states in checkpoints: exact resume
 ]

@@ -20,7 +20,7 @@ _base_ = [
 custom_imports = dict(imports=['mmpose_kd'], allow_failed_imports=False)
 
 # ---------------------------------------------------------------- schedule
-max_epochs = 6  # 6 passes over 570 unlabeled images = 840 iterations
+max_epochs = 12  # 12 passes over 570 unlabeled images = 1680 iterations
 train_cfg = dict(
     _delete_=True,
     type='SemiSupervisedEpochBasedTrainLoop',
@@ -187,7 +187,8 @@ test_evaluator = val_evaluator
 # ---------------------------------------------------------------- runtime
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(interval=max_epochs, save_best='coco/AP',
+    checkpoint=dict(type='AtomicCheckpointHook', interval=max_epochs,
+                    save_best='coco/AP',
                     rule='greater', max_keep_ckpts=1))
 custom_hooks = [
     dict(type='SyncBuffersHook'),
@@ -195,6 +196,7 @@ custom_hooks = [
     dict(type='SSPCMVisualizationHook', interval=200, max_samples=4,
          scale=3),
     dict(type='SkippedImageCountHook'),
+    dict(type='RandomStateHook'),  # RNG states in checkpoints: exact resume
 ]
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0)

@@ -23,4 +23,6 @@ custom_hooks = [
     dict(type='DistillScheduleHook'),
     dict(type='ExportStudentHook'),
     dict(type='SkippedImageCountHook'),
+    dict(type='SyncBuffersHook'),  # same BN statistics on every rank
+    dict(type='RandomStateHook'),  # RNG states in checkpoints: exact resume
 ]

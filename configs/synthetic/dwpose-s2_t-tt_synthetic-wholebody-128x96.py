@@ -25,7 +25,8 @@ param_scheduler = [
          begin=max_epochs // 2, end=max_epochs, T_max=max_epochs // 2,
          by_epoch=True, convert_to_iter_based=True),
 ]
-default_hooks = dict(checkpoint=dict(interval=max_epochs))
+default_hooks = dict(
+    checkpoint=dict(type='AtomicCheckpointHook', interval=max_epochs))
 custom_hooks = [
     dict(type='EMAHook', ema_type='ExpMomentumEMA', momentum=0.0002,
          update_buffers=True, priority=49),
@@ -35,4 +36,6 @@ custom_hooks = [
     dict(type='DistillScheduleHook'),
     dict(type='ExportStudentHook'),
     dict(type='SkippedImageCountHook'),
+    dict(type='SyncBuffersHook'),  # same BN statistics on every rank
+    dict(type='RandomStateHook'),  # RNG states in checkpoints: exact resume
 ]

@@ -14,6 +14,10 @@ from mmengine.config import Config
 from mmengine.device import get_device
 from mmengine.runner import Runner
 
+from mmpose_kd.engine.hooks.atomic_checkpoint_hook import \
+    use_atomic_checkpoint_hook
+from mmpose_kd.engine.hooks.random_state_hook import RandomStateHook
+
 #: torch.distributed's default rendezvous port (mmengine uses it too).
 DEFAULT_MASTER_PORT = '29500'
 
@@ -24,6 +28,9 @@ def apply_runtime_defaults(cfg: Config) -> Config:
     * ``custom_imports`` gains ``mmpose_kd`` so spawned dataloader workers and
       every rank register our modules, whatever the config says.
     * NCCL needs CUDA; without it the process group uses ``gloo``.
+    * Resume that loses nothing (docs/reliability.md): mmengine's
+      ``CheckpointHook`` becomes ``AtomicCheckpointHook`` (same arguments)
+      and ``RandomStateHook`` is added unless the config has it.
     """
     imports = dict(cfg.get('custom_imports', None) or {})
     names = list(imports.get('imports', []))
@@ -36,6 +43,11 @@ def apply_runtime_defaults(cfg: Config) -> Config:
         env_cfg = cfg.setdefault('env_cfg', {})
         dist_cfg = env_cfg.setdefault('dist_cfg', {})
         dist_cfg['backend'] = 'gloo'
+    use_atomic_checkpoint_hook(cfg)
+    hooks = list(cfg.get('custom_hooks', None) or [])
+    if not any(h.get('type') in ('RandomStateHook', RandomStateHook)
+               for h in hooks):
+        cfg.custom_hooks = hooks + [dict(type='RandomStateHook')]
     return cfg
 
 

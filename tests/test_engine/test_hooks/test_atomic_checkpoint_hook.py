@@ -136,12 +136,15 @@ def test_remote_out_dir_keeps_its_backend():
     assert hook.backend_args is None
 
 
-def test_train_tool_swaps_the_stock_hook():
+def test_train_tool_swaps_the_stock_hook_and_adds_random_states():
     cfg = Config(dict(default_hooks=dict(
         checkpoint=dict(type='CheckpointHook', interval=5))))
     apply_runtime_defaults(cfg)
     assert cfg.default_hooks.checkpoint == dict(
         type='AtomicCheckpointHook', interval=5)
+    assert [h['type'] for h in cfg.custom_hooks] == ['RandomStateHook']
+    apply_runtime_defaults(cfg)  # idempotent
+    assert [h['type'] for h in cfg.custom_hooks] == ['RandomStateHook']
     custom = Config(dict(default_hooks=dict(
         checkpoint=dict(type='MyCheckpointHook'))))
     apply_runtime_defaults(custom)
