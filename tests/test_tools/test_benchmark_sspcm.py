@@ -1,0 +1,94 @@
+"""tools/benchmark_sspcm.py: the full-iteration split runs a real
+SSPCMPoseEstimator.train_step and its timed parts fit in the iteration."""
+import importlib.util
+import os.path as osp
+
+import pytest
+import torch
+
+TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools',
+                'benchmark_sspcm.py')
+
+
+def _load_tool():
+    spec = importlib.util.spec_from_file_location('benchmark_sspcm', TOOL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+benchmark_sspcm = _load_tool()
+
+K = 5
+
+
+def tiny_network(base=8):
+    return dict(
+        type='TopdownPoseEstimator',
+        data_preprocessor=dict(
+            type='PoseDataPreprocessor',
+            mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375],
+            bgr_to_rgb=True),
+        backbone=dict(type='ResNet', depth=18, stem_channels=base,
+                      base_channels=base),
+        head=dict(
+            type='HeatmapHead',
+            in_channels=base * 8,
+            out_channels=K,
+            deconv_out_channels=(16, 16, 16),
+            deconv_kernel_sizes=(4, 4, 4),
+            loss=dict(type='KeypointMSELoss', use_target_weight=True),
+            decoder=dict(type='MSRAHeatmap', input_size=(64, 64),
+                         heatmap_size=(16, 16), sigma=2)),
+        test_cfg=dict(flip_test=False))
+
+
+@pytest.mark.parametrize('scheme', ['joint', 'separate'])
+def test_full_iteration_parts_fit_in_the_iteration(scheme):
+    torch.set_num_threads(1)
+    args = benchmark_sspcm.parse_args([
+        '--only-full-iteration', '--labeled-batch', '2', '--unlabeled-batch',
+        '3', '--iters', '1', '--warmup-iters', '0', '--update-scheme', scheme
+    ])
+    cfgs = {key: tiny_network() for key in 'ABC'}
+    result = benchmark_sspcm.benchmark_full_iteration(
+        args, torch.device('cpu'), network_cfgs=cfgs)
+    (iteration, ) = result['iterations']
+    timed = sum(iteration['labels'].values())
+    assert 0 < timed <= iteration['total']
+    parts = benchmark_sspcm.split_iteration(iteration)
+    assert all(seconds >= 0 for seconds in parts.values())
+    assert sum(parts.values()) == pytest.approx(iteration['total'])
+    # every piece was seen inside the real train_step
+    calls = {benchmark_sspcm.label_part(label): n
+             for label, n in iteration['calls'].items()}
+    for part in ('PCM', 'SSCO', 'warping',
+                 benchmark_sspcm.NETWORKS):
+        assert calls.get(part, 0) > 0, part
+    assert iteration['calls']['`correct_pseudo_labels`'] == 1
+    assert iteration['calls']['`warp_images`'] == 3  # B, A and C hard views
+    report = benchmark_sspcm.full_iteration_report(result)
+    assert 'PCM + SSCO + warping <= 5% of an iteration: measured' in report
+
+
+def test_instrumentation_is_removed_afterwards():
+    from mmpose_kd.models.semi import sspcm as sspcm_module
+    before = {name: getattr(sspcm_module, name)
+              for name in benchmark_sspcm.SSPCM_FUNCTION_PARTS}
+    args = benchmark_sspcm.parse_args(
+        ['--labeled-batch', '1', '--iters', '1', '--warmup-iters', '0'])
+    cfgs = {key: tiny_network() for key in 'ABC'}
+    benchmark_sspcm.benchmark_full_iteration(args, torch.device('cpu'),
+                                             network_cfgs=cfgs)
+    for name, fn in before.items():
+        assert getattr(sspcm_module, name) is fn, name
+
+
+def test_stock_networks_are_res50_teachers_and_res18_student():
+    cfgs = benchmark_sspcm.stock_network_configs()
+    assert [cfgs[k]['backbone']['depth'] for k in 'ABC'] == [50, 50, 18]
+    assert [cfgs[k]['head']['in_channels'] for k in 'ABC'] == [
+        2048, 2048, 512]
+    assert all(cfgs[k]['backbone']['init_cfg'] is None for k in 'ABC')
+    assert all(cfgs[k]['head']['type'] == 'HeatmapHead' for k in 'ABC')
