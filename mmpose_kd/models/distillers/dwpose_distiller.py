@@ -6,6 +6,7 @@ from typing import Dict, Optional, Tuple, Union
 import torch
 import torch.nn as nn
 from mmengine.config import Config, ConfigDict
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from torch import Tensor
 
@@ -75,11 +76,41 @@ def _drop_pretrained_init(cfg: ConfigDict) -> ConfigDict:
     return cfg
 
 
-def _autocast_context(device_type: str, dtype: Optional[str]):
-    if dtype is None:
-        return nullcontext()
-    return torch.autocast(device_type=device_type,
-                          dtype=getattr(torch, dtype))
+#: ``teacher_autocast='auto'``: bf16 where the device computes it natively.
+AUTO_AUTOCAST = 'auto'
+
+
+def native_bf16(device_type: str) -> bool:
+    """Whether the device computes bfloat16 natively (CUDA: Ampere or newer;
+    CPU: AVX512-BF16 or AMX). Elsewhere bf16 is emulated and no faster."""
+    if device_type == 'cuda':
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    if device_type == 'cpu':
+        # torch exposes the CPU probes only as private helpers.
+        probes = (getattr(torch.cpu, '_is_avx512_bf16_supported', None),
+                  getattr(torch.cpu, '_is_amx_tile_supported', None))
+        return any(probe is not None and probe() for probe in probes)
+    return False
+
+
+def resolve_autocast_dtype(setting: Optional[str],
+                           device_type: str) -> Optional[torch.dtype]:
+    """The dtype the teacher runs in under autocast, ``None`` for fp32."""
+    if setting is None:
+        return None
+    if setting == AUTO_AUTOCAST:
+        return torch.bfloat16 if native_bf16(device_type) else None
+    return _dtype(setting)
+
+
+def _dtype(name: str) -> torch.dtype:
+    dtype = getattr(torch, str(name), None)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise ValueError(
+            f"DWPoseTwoStageDistiller: teacher_autocast must be None, 'auto' "
+            f"or a floating torch dtype name such as 'bfloat16', got "
+            f'{name!r}')
+    return dtype
 
 
 @MODELS.register_module()
@@ -128,8 +159,12 @@ class DWPoseTwoStageDistiller(BaseModel):
         decay (bool, optional): apply ``r(t)`` to the distillation losses.
             Default: True in stage 1, False in stage 2.
         teacher_autocast (str, optional): run the frozen teacher under
-            autocast with this dtype, e.g. ``'bfloat16'`` (faster teacher
-            inference; measure its effect on accuracy before relying on it).
+            autocast: ``None`` (fp32, the paper's setting), a dtype name such
+            as ``'bfloat16'``, or ``'auto'``: bfloat16 where the device
+            computes it natively (CUDA Ampere or newer; CPUs with AVX512-BF16
+            or AMX), fp32 elsewhere. The real-scale stage-1 configs use
+            ``'auto'``; docs/benchmarks.md has the speed and the README the
+            measured effect on accuracy.
         data_preprocessor (dict, optional): defaults to the student's.
     """
 
@@ -161,7 +196,10 @@ class DWPoseTwoStageDistiller(BaseModel):
         self.teacher_ckpt = teacher_ckpt
         self.use_gt_loss = (stage == 1) if use_gt_loss is None else use_gt_loss
         self.decay = (stage == 1) if decay is None else decay
+        if teacher_autocast not in (None, AUTO_AUTOCAST):
+            _dtype(teacher_autocast)  # a clear error at build time
         self.teacher_autocast = teacher_autocast
+        self._autocast_logged = False
         self._progress: Optional[Tuple[int, int]] = None
 
         if stage == 2:
@@ -320,7 +358,17 @@ class DWPoseTwoStageDistiller(BaseModel):
 
     def _teacher_outputs(self, inputs: Tensor):
         """Stage 1: teacher (features, head output), no grad, eval mode."""
-        ctx = _autocast_context(inputs.device.type, self.teacher_autocast)
+        dtype = resolve_autocast_dtype(self.teacher_autocast,
+                                       inputs.device.type)
+        if not self._autocast_logged:
+            print_log(
+                f'DWPoseTwoStageDistiller: the teacher runs in '
+                f'{dtype or torch.float32} on {inputs.device.type} '
+                f'(teacher_autocast={self.teacher_autocast!r})',
+                logger='current')
+            self._autocast_logged = True
+        ctx = (nullcontext() if dtype is None else torch.autocast(
+            device_type=inputs.device.type, dtype=dtype))
         with torch.no_grad(), ctx:
             feats = self.teacher.extract_feat(inputs)
             preds = self.teacher.head.forward(feats)

@@ -403,3 +403,33 @@ def test_exported_student_runs_in_mmpose_inferencer(teacher_ckpt, tmp_path):
     loaded = inferencer.inferencer.model.state_dict()
     for k, v in model.student.state_dict().items():
         assert torch.equal(loaded[k], v), k
+
+
+# --------------------------------------------------------------- autocast
+def test_teacher_autocast_auto_follows_the_device(monkeypatch):
+    from mmpose_kd.models.distillers import dwpose_distiller as module
+    monkeypatch.setattr(module, 'native_bf16', lambda device_type: True)
+    assert module.resolve_autocast_dtype('auto', 'cpu') is torch.bfloat16
+    monkeypatch.setattr(module, 'native_bf16', lambda device_type: False)
+    assert module.resolve_autocast_dtype('auto', 'cpu') is None
+    assert module.resolve_autocast_dtype(None, 'cuda') is None
+    assert module.resolve_autocast_dtype('float16', 'cuda') is torch.float16
+
+
+def test_teacher_autocast_runs_the_teacher_in_that_dtype(teacher_ckpt,
+                                                         monkeypatch):
+    from mmpose_kd.models.distillers import dwpose_distiller as module
+    monkeypatch.setattr(module, 'native_bf16', lambda device_type: True)
+    model = MODELS.build(distiller_cfg(teacher_ckpt,
+                                       teacher_autocast='auto'))
+    feats, _ = model._teacher_outputs(torch.randn(2, 3, 64, 64))
+    assert feats[-1].dtype is torch.bfloat16
+    monkeypatch.setattr(module, 'native_bf16', lambda device_type: False)
+    feats, _ = model._teacher_outputs(torch.randn(2, 3, 64, 64))
+    assert feats[-1].dtype is torch.float32
+
+
+@pytest.mark.parametrize('value', ['bf16', 'int8', 'auto_cast'])
+def test_bad_teacher_autocast_is_named_at_build(teacher_ckpt, value):
+    with pytest.raises(ValueError, match=repr(value)):
+        MODELS.build(distiller_cfg(teacher_ckpt, teacher_autocast=value))
