@@ -2,6 +2,7 @@
 import copy
 
 import torch
+from mmengine.hooks import Hook
 
 NUM_KEYPOINTS = 133
 INPUT_SIZE = (64, 64)  # (w, h): CSPNeXt stride 32 -> 2x2 feature map
@@ -138,3 +139,16 @@ def runner_cfg(model, data_root, work_dir, max_epochs=2, batch_size=4,
                 type='CocoWholeBodyMetric',
                 ann_file=f'{data_root}/annotations/coco_wholebody_val_v1.0.json'))
     return cfg
+
+
+class CrashAfterEpoch(Hook):
+    """Simulates an interruption right after epoch ``k``'s checkpoint (the
+    resume tests)."""
+    priority = 'LOWEST'
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def after_train_epoch(self, runner):
+        if runner.epoch == self.epoch:
+            raise KeyboardInterrupt('simulated interruption')

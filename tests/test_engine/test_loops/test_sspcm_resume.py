@@ -5,37 +5,19 @@ snapshots (PCMSnapshotHook), the labeled sampler's position (a function of
 the epoch, see SemiSupervisedEpochBasedTrainLoop) and the RNG states that
 draw the augmentation, the hard-view affine and the cut-occlude patches
 (RandomStateHook)."""
-import importlib.util
 import os.path as osp
 
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.hooks import Hook
 
 import mmpose_kd  # noqa: F401
+import sspcm_testing
+from toy_models import CrashAfterEpoch
 
 torch.set_num_threads(1)
 
-_spec = importlib.util.spec_from_file_location(
-    'sspcm_testing',
-    osp.join(osp.dirname(__file__), '..', '..', 'sspcm_testing.py'))
-sspcm_testing = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(sspcm_testing)
-
 MAX_EPOCHS = 3
-
-
-class CrashAfterEpoch(Hook):
-    """Simulates an interruption right after epoch ``k``'s checkpoint."""
-    priority = 'LOWEST'
-
-    def __init__(self, epoch):
-        self.epoch = epoch
-
-    def after_train_epoch(self, runner):
-        if runner.epoch == self.epoch:
-            raise KeyboardInterrupt('simulated interruption')
 
 
 @pytest.fixture(scope='module')

@@ -12,7 +12,8 @@ from mmengine.runner import Runner
 from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 from mmpose_kd.utils.checkpoint import load_checkpoint_file
-from toy_models import heatmap_cfg, rtmpose_cfg, runner_cfg, save_weights
+from toy_models import (CrashAfterEpoch, heatmap_cfg, rtmpose_cfg,
+                        runner_cfg, save_weights)
 
 TEACHER = rtmpose_cfg(widen=0.25)  # 256 channels in the last stage
 STUDENT = rtmpose_cfg(widen=0.125)  # 128
@@ -212,18 +213,6 @@ def test_stage2_trains_head_only_and_builds_one_backbone(teacher_ckpt,
                for n, g in grads.items() if n.startswith('student.head.'))
     assert not any(p.requires_grad
                    for p in model.student.backbone.parameters())
-
-
-class CrashAfterEpoch(Hook):
-    """Simulates an interruption right after epoch ``k``'s checkpoint."""
-    priority = 'LOWEST'
-
-    def __init__(self, epoch):
-        self.epoch = epoch
-
-    def after_train_epoch(self, runner):
-        if runner.epoch == self.epoch:
-            raise KeyboardInterrupt('simulated interruption')
 
 
 def _final_student(work_dir):
