@@ -51,9 +51,10 @@ model = dict(
         alpha=5e-5,
         normalize='batch'),
     logit_distill=dict(type='SimCCLogitDistillLoss', loss_weight=0.1),
-    # bf16 teacher where the device computes bf16 natively, else fp32: 0.83x
-    # of mmpose's distiller step time instead of 1.01x (docs/benchmarks.md),
-    # accuracy unchanged within seed noise on the demo (README); None = fp32.
+    # teacher backbone in bf16 where the device computes bf16 natively, else
+    # fp32; its head in fp32: 0.85x of mmpose's distiller step time instead
+    # of 1.04x (docs/benchmarks.md), accuracy unchanged within seed noise on
+    # the demo (README); None = the paper's fp32 teacher.
     teacher_autocast='auto')
 
 custom_hooks = [

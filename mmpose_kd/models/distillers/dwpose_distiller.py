@@ -158,11 +158,12 @@ class DWPoseTwoStageDistiller(BaseModel):
             trains with logit distillation only).
         decay (bool, optional): apply ``r(t)`` to the distillation losses.
             Default: True in stage 1, False in stage 2.
-        teacher_autocast (str, optional): run the frozen teacher under
-            autocast: ``None`` (fp32, the paper's setting), a dtype name such
-            as ``'bfloat16'``, or ``'auto'``: bfloat16 where the device
-            computes it natively (CUDA Ampere or newer; CPUs with AVX512-BF16
-            or AMX), fp32 elsewhere. The real-scale stage-1 configs use
+        teacher_autocast (str, optional): run the frozen teacher's backbone
+            (and neck) under autocast: ``None`` (fp32, the paper's setting),
+            a dtype name such as ``'bfloat16'``, or ``'auto'``: bfloat16
+            where the device computes it natively (CUDA Ampere or newer;
+            CPUs with AVX512-BF16 or AMX), fp32 elsewhere. The teacher's
+            head always runs in fp32 on fp32 features. The real-scale stage-1 configs use
             ``'auto'``; docs/benchmarks.md has the speed and the README the
             measured effect on accuracy.
         data_preprocessor (dict, optional): defaults to the student's.
@@ -369,8 +370,12 @@ class DWPoseTwoStageDistiller(BaseModel):
             self._autocast_logged = True
         ctx = (nullcontext() if dtype is None else torch.autocast(
             device_type=inputs.device.type, dtype=dtype))
-        with torch.no_grad(), ctx:
-            feats = self.teacher.extract_feat(inputs)
+        with torch.no_grad():
+            with ctx:
+                feats = self.teacher.extract_feat(inputs)
+            # The head runs in fp32 on fp32 features, so the logits that the
+            # student matches keep full precision (the backbone is the cost).
+            feats = tuple(f.float() for f in feats)
             preds = self.teacher.head.forward(feats)
         return feats, preds
 

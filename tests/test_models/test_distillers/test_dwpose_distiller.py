@@ -407,15 +407,26 @@ def test_teacher_autocast_auto_follows_the_device(monkeypatch):
 
 def test_teacher_autocast_runs_the_teacher_in_that_dtype(teacher_ckpt,
                                                          monkeypatch):
+    """The backbone runs under autocast; the head in fp32 on fp32
+    features, so the logits the student matches keep full precision."""
     from mmpose_kd.models.distillers import dwpose_distiller as module
-    monkeypatch.setattr(module, 'native_bf16', lambda device_type: True)
     model = MODELS.build(distiller_cfg(teacher_ckpt,
                                        teacher_autocast='auto'))
-    feats, _ = model._teacher_outputs(torch.randn(2, 3, 64, 64))
-    assert feats[-1].dtype is torch.bfloat16
-    monkeypatch.setattr(module, 'native_bf16', lambda device_type: False)
-    feats, _ = model._teacher_outputs(torch.randn(2, 3, 64, 64))
-    assert feats[-1].dtype is torch.float32
+    seen = {}
+    model.teacher.backbone.register_forward_hook(
+        lambda mod, args, out: seen.update(backbone=out[-1].dtype))
+    head_forward = model.teacher.head.forward
+
+    def recording_forward(feats):
+        seen.update(head_in=feats[-1].dtype)
+        return head_forward(feats)
+    monkeypatch.setattr(model.teacher.head, 'forward', recording_forward)
+    for native, expected in ((True, torch.bfloat16), (False, torch.float32)):
+        monkeypatch.setattr(module, 'native_bf16', lambda device_type: native)
+        feats, preds = model._teacher_outputs(torch.randn(2, 3, 64, 64))
+        assert seen == dict(backbone=expected, head_in=torch.float32)
+        assert feats[-1].dtype is torch.float32
+        assert all(p.dtype is torch.float32 for p in preds)
 
 
 @pytest.mark.parametrize('value', ['bf16', 'int8', 'auto_cast'])
