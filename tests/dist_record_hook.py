@@ -13,6 +13,9 @@ end of training every rank writes ``<out_dir>/rank<r>.pt`` with:
   (DWPose's ``teacher``, SSPCM's snapshots ``A'``, ``B'``), and
   ``frozen_shared``: those of them with a tensor that is also a tensor of
   the DDP-wrapped model (what DDP and ``SyncBuffersHook`` all-reduce);
+* ``skipped``: per epoch end, this rank's count of image loads skipped by
+  ``CheckedLoadImage(on_error='skip')`` so far (its own skip counters, not
+  summed over ranks);
 * ``log_files``: the files the rank's logger writes to;
 * ``writes``: every file under the work dir that this process opened for
   writing or renamed to (``open``/``io.open``/``cv2.imwrite``/``os.replace``
@@ -107,10 +110,17 @@ class DistRecordHook(Hook):
     def __init__(self, out_dir: str):
         self.out_dir = out_dir
         self.seen = []
+        self.skipped = []
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
         self.seen.append(dict(epoch=runner.epoch, iter=runner.iter,
                               ids=_batch_ids(data_batch)))
+
+    def after_train_epoch(self, runner):
+        from mmpose_kd.engine.hooks.skipped_image_count_hook import \
+            find_skip_counters
+        self.skipped.append(sum(
+            c.value for c in find_skip_counters([runner.train_dataloader])))
 
     def after_train(self, runner):
         model = runner.model.module if is_model_wrapper(runner.model) \
@@ -138,6 +148,7 @@ class DistRecordHook(Hook):
             state=_cpu_state(model),
             frozen={name: _cpu_state(net) for name, net in frozen.items()},
             frozen_shared=frozen_shared,
+            skipped=self.skipped,
             log_files=[h.baseFilename for h in runner.logger.handlers
                        if isinstance(h, logging.FileHandler)],
             writes=[p for p in WRITES if p.startswith(work_dir)],

@@ -21,6 +21,11 @@ sample ids, the final weights and the files the rank wrote; the tests check
 
 and that the frozen networks (DWPose teacher, SSPCM snapshots A', B') share
 no tensor with the DDP-wrapped model, i.e. nothing of them is all-reduced.
+
+Besides: ``tools/dist_test.sh CONFIG CHECKPOINT 2`` on the stage-1 exported
+student gives the metrics and predictions of one ``tools/test.py`` (every
+sample once), and ``SkippedImageCountHook`` logs on rank 0 the skipped image
+loads of both ranks.
 """
 import glob
 import json
@@ -32,6 +37,8 @@ import socket
 import subprocess
 import sys
 
+import mmengine
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
@@ -39,7 +46,8 @@ from mmengine.config import Config
 from mmpose.registry import MODELS
 from mmpose_kd.utils.checkpoint import load_checkpoint_file
 import sspcm_testing
-from toy_models import heatmap_cfg, runner_cfg, save_weights
+from bad_input_testing import damaged_copy
+from toy_models import heatmap_cfg, runner_cfg, save_weights, tiny_pipelines
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TESTS_DIR = osp.join(ROOT, 'tests')
@@ -90,6 +98,29 @@ def dist_train(config, work_dir, *args):
         timeout=TIMEOUT_S)
     _check_ok(proc.returncode, proc.stdout, 'tools/dist_train.sh')
     return proc.stdout
+
+
+def run_test(config, checkpoint, work_dir, *args, nproc=NPROC):
+    """``tools/dist_test.sh CONFIG CHECKPOINT 2 --work-dir WORK_DIR ARGS``,
+    or with ``nproc=None`` the single-process ``python tools/test.py``;
+    returns the output and the metrics of the ``Epoch(test)`` log line."""
+    if nproc is None:
+        cmd = [sys.executable, osp.join(ROOT, 'tools', 'test.py'), config,
+               checkpoint]
+    else:
+        cmd = ['bash', osp.join(ROOT, 'tools', 'dist_test.sh'), config,
+               checkpoint, str(nproc)]
+    proc = subprocess.run(
+        [*cmd, '--work-dir', str(work_dir), *args],
+        env=_env(PORT=str(_free_port())), cwd=str(work_dir.parent),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        timeout=TIMEOUT_S)
+    _check_ok(proc.returncode, proc.stdout, ' '.join(cmd[:2]))
+    lines = [line for line in proc.stdout.splitlines()
+             if 'Epoch(test)' in line]
+    assert len(lines) == 1, proc.stdout[-6000:]
+    metrics = dict(re.findall(r'(\S+/\S+): (-?[\d.]+)', lines[0]))
+    return proc.stdout, {k: float(v) for k, v in metrics.items()}
 
 
 FAKE_SRUN = """#!{python}
@@ -241,10 +272,11 @@ def assert_rank0_alone_wrote(records, work_dir, expected_files):
 
 @pytest.fixture(scope='module')
 def wholebody8(tmp_path_factory):
-    """8 one-person images: 2 ranks x batch 2 = 2 iterations per epoch."""
+    """8 one-person images: 2 ranks x batch 2 = 2 iterations per epoch;
+    3 validation images: an odd number, so DDP's sampler pads a test run."""
     from mmpose_kd.datasets.synthetic import generate_wholebody_dataset
     root = tmp_path_factory.mktemp('wholebody8')
-    generate_wholebody_dataset(str(root), num_train=8, num_val=2,
+    generate_wholebody_dataset(str(root), num_train=8, num_val=3,
                                img_size=64, seed=0, progress=False,
                                max_people=1)
     return root
@@ -350,6 +382,99 @@ def test_dwpose_stage1_slurm_launcher(wholebody8, stage1_run, tmp_path):
     assert srun['cmd'][-2:] == ['--launcher', 'slurm']
     check_dwpose_run(tmp_path / 'dwpose_s1', tmp_path / 'dwpose_s1_records',
                      teacher_ckpt)
+
+
+def test_dist_test_gathers_every_sample_once(stage1_run, wholebody8):
+    """``tools/dist_test.sh CONFIG CHECKPOINT 2`` on the stage-1 run's
+    exported student with a stock-student test config: 3 test images over
+    2 ranks (the sampler pads rank 1 with a repeat), batch 1; the metrics
+    and the dumped predictions equal those of one ``tools/test.py``."""
+    s1_dir, _ = stage1_run
+    exported = str(s1_dir / 'dwpose_s1' / 'exported_student.pth')
+    tmp_path = s1_dir / 'dist_test'
+    tmp_path.mkdir()
+    _, val_pipeline = tiny_pipelines(codec=CODEC)
+    ann_file = 'annotations/coco_wholebody_val_v1.0.json'
+    cfg = dict(
+        default_scope='mmpose', model=STUDENT,
+        test_dataloader=dict(
+            batch_size=1, num_workers=0,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=dict(type='CocoWholeBodyDataset',
+                         data_root=str(wholebody8), data_mode='topdown',
+                         ann_file=ann_file, data_prefix=dict(img='val2017/'),
+                         test_mode=True, pipeline=val_pipeline)),
+        test_cfg=dict(),
+        test_evaluator=dict(type='CocoWholeBodyMetric',
+                            ann_file=osp.join(str(wholebody8), ann_file)),
+        env_cfg=dict(dist_cfg=dict(backend='gloo')), log_level='INFO')
+    config = write_config(cfg, tmp_path / 'student_test.py')
+    with open(osp.join(str(wholebody8), ann_file)) as f:
+        num_instances = len(json.load(f)['annotations'])
+    assert num_instances == 3
+
+    results = {}
+    for name, nproc in (('dist', NPROC), ('single', None)):
+        out = tmp_path / f'{name}.pkl'
+        _, metrics = run_test(config, exported, tmp_path / name, '--out',
+                              str(out), nproc=nproc)
+        assert 'coco-wholebody/AP' in metrics, metrics
+        preds = mmengine.load(str(out))
+        results[name] = metrics, preds
+    (dist_metrics, dist_preds), (one_metrics, one_preds) = \
+        results['dist'], results['single']
+    assert dist_metrics == one_metrics
+    # every test sample exactly once, padding dropped, in dataset order
+    assert len(dist_preds) == len(one_preds) == num_instances
+    assert [p['id'] for p in dist_preds] == [p['id'] for p in one_preds]
+    assert len({p['id'] for p in dist_preds}) == num_instances
+    for a, b in zip(dist_preds, one_preds):
+        np.testing.assert_allclose(a['pred_instances']['keypoints'],
+                                   b['pred_instances']['keypoints'],
+                                   rtol=0, atol=1e-5)
+
+
+EPOCH_SKIPS = re.compile(r'SkippedImageCountHook: epoch (\d+): (\d+) image '
+                         r'load\(s\) skipped in this epoch, (\d+) so far')
+
+
+def test_skipped_image_count_sums_over_ranks(wholebody8, tmp_path):
+    """A 2-process run on a copy of the data with the first training image
+    deleted and the second truncated, ``CheckedLoadImage(on_error='skip')``
+    and ``SkippedImageCountHook``: rank 0's log has, at each epoch end, the
+    skips of both ranks (each rank's own count recorded by DistRecordHook).
+    Without shuffling rank 0 draws image 0 and rank 1 image 1 every epoch,
+    so both ranks skip."""
+    data_root = tmp_path / 'data'
+    damaged_copy(wholebody8, data_root)
+    work_dir = tmp_path / 'work'
+    cfg = runner_cfg(STUDENT, data_root, work_dir, max_epochs=2,
+                     batch_size=2, codec=CODEC)
+    cfg.pop('experiment_name')
+    cfg.pop('work_dir')
+    loader = cfg['train_dataloader']
+    loader['sampler']['shuffle'] = False
+    dataset = loader['dataset']
+    dataset['type'] = 'CheckedCocoWholeBodyDataset'
+    assert dataset['pipeline'][0]['type'] == 'LoadImage'
+    dataset['pipeline'][0] = dict(type='CheckedLoadImage', on_error='skip')
+    with_recording(cfg, tmp_path / 'records',
+                   hooks=[dict(type='SkippedImageCountHook')])
+    dist_train(write_config(cfg, tmp_path / 'skip.py'), work_dir)
+
+    records = load_records(tmp_path / 'records')
+    per_rank = [r['skipped'] for r in records]  # cumulative, per epoch
+    assert all(len(s) == 2 for s in per_rank), per_rank
+    assert all(s[0] >= 1 and s[1] - s[0] >= 1 for s in per_rank), per_rank
+    expected = [sum(s[e] for s in per_rank) for e in range(2)]
+    (log_file, ) = records[0]['log_files']
+    with open(log_file) as f:
+        log = f.read()
+    epochs = [tuple(map(int, m)) for m in EPOCH_SKIPS.findall(log)]
+    assert epochs == [(1, expected[0], expected[0]),
+                      (2, expected[1] - expected[0], expected[1])], \
+        (epochs, per_rank)
+    assert re.search(rf'skipped_images: {expected[1]}\b', log)
 
 
 # ---------------------------------------------------------------- SSPCM
