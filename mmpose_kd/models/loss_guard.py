@@ -17,19 +17,27 @@ def check_finite_losses(losses: Mapping[str, Tensor], owner: str,
     ``iteration`` is not given). Only keys containing ``'loss'`` are losses,
     as in mmengine's ``parse_losses``.
     """
-    for name, value in losses.items():
-        if 'loss' not in name:
-            continue
-        values = value if isinstance(value, (list, tuple)) else [value]
-        for item in values:
-            if torch.isfinite(item).all():
-                continue
-            if iteration is None:
-                iteration = MessageHub.get_current_instance().get_info('iter')
-            where = (f'iteration {iteration + 1}'
-                     if iteration is not None else 'this iteration')
-            raise FloatingPointError(
-                f'{owner}: loss term `{name}` is '
-                f'{item.detach().float().mean().item()} at {where}; '
-                'stopping before the optimizer step (the last saved '
-                'checkpoint is the last good one).')
+    terms = [(name, item) for name, value in losses.items()
+             if 'loss' in name
+             for item in (value if isinstance(value, (list, tuple))
+                          else [value])]
+    if not terms:
+        return
+    # One reduction and one host sync per step; names only on failure.
+    if torch.stack([item.detach().float().sum()
+                    for _, item in terms]).isfinite().all():
+        return
+    bad = next(((name, item) for name, item in terms
+                if not torch.isfinite(item).all()), None)
+    if bad is None:  # the sum overflowed, every term is finite
+        return
+    name, item = bad
+    if iteration is None:
+        iteration = MessageHub.get_current_instance().get_info('iter')
+    where = (f'iteration {iteration + 1}'
+             if iteration is not None else 'this iteration')
+    raise FloatingPointError(
+        f'{owner}: loss term `{name}` is '
+        f'{item.detach().float().mean().item()} at {where}; '
+        'stopping before the optimizer step (the last saved '
+        'checkpoint is the last good one).')

@@ -5,6 +5,7 @@ import os.path as osp
 
 import pytest
 import torch
+from toy_models import heatmap_cfg
 
 TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools',
                 'benchmark_sspcm.py')
@@ -23,25 +24,8 @@ K = 5
 
 
 def tiny_network(base=8):
-    return dict(
-        type='TopdownPoseEstimator',
-        data_preprocessor=dict(
-            type='PoseDataPreprocessor',
-            mean=[123.675, 116.28, 103.53],
-            std=[58.395, 57.12, 57.375],
-            bgr_to_rgb=True),
-        backbone=dict(type='ResNet', depth=18, stem_channels=base,
-                      base_channels=base),
-        head=dict(
-            type='HeatmapHead',
-            in_channels=base * 8,
-            out_channels=K,
-            deconv_out_channels=(16, 16, 16),
-            deconv_kernel_sizes=(4, 4, 4),
-            loss=dict(type='KeypointMSELoss', use_target_weight=True),
-            decoder=dict(type='MSRAHeatmap', input_size=(64, 64),
-                         heatmap_size=(16, 16), sigma=2)),
-        test_cfg=dict(flip_test=False))
+    return heatmap_cfg(num_keypoints=K, input_size=(64, 64),
+                       base_channels=base)
 
 
 @pytest.mark.parametrize('scheme', ['joint', 'separate'])

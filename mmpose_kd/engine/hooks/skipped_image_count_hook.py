@@ -1,10 +1,10 @@
 """Puts the number of skipped training images into the log."""
 import logging
-from typing import Dict, Iterable, List
+from typing import Dict, Iterable, List, Optional
 
 import torch
 from mmengine.dist import all_reduce, get_world_size
-from mmengine.hooks import Hook
+from mmengine.hooks import Hook, LoggerHook
 from torch.utils.data import DataLoader
 
 from mmpose.registry import HOOKS
@@ -57,19 +57,23 @@ class SkippedImageCountHook(Hook):
     message hub.
 
     Args:
-        interval (int): update the message hub every ``interval``
+        interval (int, optional): update the message hub every ``interval``
             iterations (and at each epoch's last one). In DDP each update is
-            an ``all_reduce`` of one integer. Default 1.
+            an ``all_reduce`` of one integer. Default ``None``: the
+            ``LoggerHook``'s interval, so the reduction runs only for the
+            iterations whose line is written.
     """
 
     priority = 'NORMAL'  # before LoggerHook (BELOW_NORMAL) writes the line
     KEY = 'train/skipped_images'
 
-    def __init__(self, interval: int = 1):
-        if not isinstance(interval, int) or interval < 1:
+    def __init__(self, interval: Optional[int] = None):
+        if interval is not None and (not isinstance(interval, int)
+                                     or interval < 1):
             raise ValueError('SkippedImageCountHook: interval must be an '
                              f'integer >= 1, got {interval!r}')
         self.interval = interval
+        self._log_interval = interval or 1
         self._counters: Dict[int, SkipCounter] = {}
         self._offset = 0
         self._at_epoch_start = 0
@@ -78,11 +82,15 @@ class SkippedImageCountHook(Hook):
         return [value for value in vars(runner.train_loop).values()
                 if isinstance(value, DataLoader)]
 
-    def total(self, runner) -> int:
-        """Skips so far in this run, all workers and ranks."""
-        # Remembered counters are kept: a replaced pipeline's skips stay.
+    def _collect_counters(self, runner) -> None:
+        """Walk the dataloaders for counters, once per epoch boundary (a
+        pipeline switch happens there); remembered counters are kept, so a
+        replaced pipeline's skips stay."""
         for counter in find_skip_counters(self._train_dataloaders(runner)):
             self._counters.setdefault(id(counter), counter)
+
+    def total(self, runner) -> int:
+        """Skips so far in this run, all workers and ranks."""
         local = sum(counter.value for counter in self._counters.values())
         if get_world_size() > 1:
             count = torch.tensor(local, dtype=torch.int64)
@@ -96,17 +104,23 @@ class SkippedImageCountHook(Hook):
         # a resumed run: the checkpoint's message hub holds the count
         self._offset = int(buffer.current()) if buffer is not None else 0
         self._at_epoch_start = self._offset
+        if self.interval is None:
+            self._log_interval = next(
+                (hook.interval for hook in runner.hooks
+                 if isinstance(hook, LoggerHook)), 1)
 
     def before_train_epoch(self, runner) -> None:
+        self._collect_counters(runner)
         self._at_epoch_start = self.total(runner)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs=None) -> None:
-        if self.every_n_train_iters(runner, self.interval) or \
+        if self.every_n_train_iters(runner, self._log_interval) or \
                 self.end_of_epoch(runner.train_dataloader, batch_idx):
             runner.message_hub.update_scalar(self.KEY, self.total(runner))
 
     def after_train_epoch(self, runner) -> None:
+        self._collect_counters(runner)
         total = self.total(runner)
         runner.message_hub.update_scalar(self.KEY, total)
         in_epoch = total - self._at_epoch_start

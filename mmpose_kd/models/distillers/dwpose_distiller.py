@@ -1,5 +1,6 @@
 """DWPose two-stage distillation as one model (stage is a config switch)."""
 import copy
+import functools
 from contextlib import nullcontext
 from typing import Dict, Optional, Tuple, Union
 
@@ -80,9 +81,11 @@ def _drop_pretrained_init(cfg: ConfigDict) -> ConfigDict:
 AUTO_AUTOCAST = 'auto'
 
 
+@functools.lru_cache(maxsize=None)
 def native_bf16(device_type: str) -> bool:
     """Whether the device computes bfloat16 natively (CUDA: Ampere or newer;
-    CPU: AVX512-BF16 or AMX). Elsewhere bf16 is emulated and no faster."""
+    CPU: AVX512-BF16 or AMX). Elsewhere bf16 is emulated and no faster.
+    Cached: it is asked every training step."""
     if device_type == 'cuda':
         return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
     if device_type == 'cpu':

@@ -17,35 +17,18 @@ from mmpose_kd.models.semi.pcm import correct_pseudo_labels
 from mmpose_kd.models.semi.sspcm import (SSPCMPoseEstimator,
                                          export_sspcm_student,
                                          heatmap_to_image_px)
+from toy_models import heatmap_cfg
 
 register_all_modules()
 torch.set_num_threads(1)
 
 K = 5
 SIZE = 64  # square inputs, heatmaps 16 x 16
-CODEC = dict(type='MSRAHeatmap', input_size=(SIZE, SIZE),
-             heatmap_size=(16, 16), sigma=2)
 
 
 def tiny_network(base=8):
-    return dict(
-        type='TopdownPoseEstimator',
-        data_preprocessor=dict(
-            type='PoseDataPreprocessor',
-            mean=[123.675, 116.28, 103.53],
-            std=[58.395, 57.12, 57.375],
-            bgr_to_rgb=True),
-        backbone=dict(type='ResNet', depth=18, stem_channels=base,
-                      base_channels=base),
-        head=dict(
-            type='HeatmapHead',
-            in_channels=base * 8,
-            out_channels=K,
-            deconv_out_channels=(16, 16, 16),
-            deconv_kernel_sizes=(4, 4, 4),
-            loss=dict(type='KeypointMSELoss', use_target_weight=True),
-            decoder=CODEC),
-        test_cfg=dict(flip_test=False))
+    return heatmap_cfg(num_keypoints=K, input_size=(SIZE, SIZE),
+                       base_channels=base)
 
 
 def build(**kwargs) -> SSPCMPoseEstimator:
