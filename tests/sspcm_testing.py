@@ -1,8 +1,10 @@
 """Shared by the SSPCM tests: tiny synthetic data on disk and the synthetic
-SSPCM config pointed at it (load with ``load_sspcm_testing()`` below)."""
-import importlib.util
+SSPCM config pointed at it (``import sspcm_testing``: tests/ is on
+sys.path)."""
 import os.path as osp
 import uuid
+
+from tool_loading import load_tool
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_DIR = osp.join(ROOT, 'configs', 'sspcm')
@@ -94,9 +96,3 @@ def build_runner(cfg):
     return build(cfg)
 
 
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module

@@ -3,11 +3,11 @@ step on a small fake batch; the synthetic ones run a real Runner for a few
 iterations on generated data."""
 import copy
 import glob
-import importlib.util
 import math
 import os.path as osp
 
 import pytest
+import sspcm_testing
 import torch
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
@@ -19,12 +19,6 @@ from mmpose.testing import get_packed_inputs
 import mmpose_kd  # noqa: F401
 
 torch.set_num_threads(1)
-
-_spec = importlib.util.spec_from_file_location(
-    'sspcm_testing',
-    osp.join(osp.dirname(__file__), '..', 'sspcm_testing.py'))
-sspcm_testing = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(sspcm_testing)
 
 CONFIGS = sorted(glob.glob(osp.join(sspcm_testing.CONFIG_DIR, '*.py')))
 SYNTHETIC = [c for c in CONFIGS if 'synthetic' in osp.basename(c)]

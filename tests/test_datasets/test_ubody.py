@@ -1,12 +1,10 @@
 """UBodyWholeBodyVideoDataset and VideoFrameReader on a synthetic UBody
 (real mp4v video files, per-scene annotation files, split lists)."""
-import importlib.util
 import json
 import multiprocessing
 import os
 import os.path as osp
 import shutil
-import sys
 
 import cv2
 import numpy as np
@@ -15,6 +13,7 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
+from tool_loading import load_tool
 
 import mmpose_kd  # noqa: F401  (registers the dataset)
 from mmpose.datasets.transforms import LoadImage
@@ -31,7 +30,6 @@ from mmpose_kd.datasets.ubody import (UBodyAnnotationError,
                                       split_list_name)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TOOL = osp.join(ROOT, 'tools', 'ubody_extract_frames.py')
 CONFIG = osp.join(ROOT, 'configs', '_base_', 'datasets',
                   'coco_wholebody_ubody.py')
 SEED, WIDTH, HEIGHT, FRAMES, VIDEOS = 0, 160, 128, 12, 3
@@ -39,19 +37,6 @@ INPUT_SIZE = (96, 128)
 
 # importing mmpose_kd registered mmpose's datasets, transforms and codecs
 init_default_scope('mmpose')
-
-
-def _load_tool():
-    # One module object per process, registered by name: the pool pickles
-    # its worker function by reference to it.
-    if 'ubody_extract_frames' in sys.modules:
-        return sys.modules['ubody_extract_frames']
-    spec = importlib.util.spec_from_file_location('ubody_extract_frames',
-                                                  TOOL)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')
@@ -68,7 +53,7 @@ def ubody_root(tmp_path_factory):
 def extracted_root(ubody_root, tmp_path_factory):
     """Every frame of every video, extracted by the tool."""
     frames_root = str(tmp_path_factory.mktemp('frames'))
-    tool = _load_tool()
+    tool = load_tool('ubody_extract_frames', register=True)
     assert tool.main([ubody_root, '--frames-root', frames_root, '--split',
                       'all', '--workers', '1', '--no-progress']) == 0
     return frames_root
@@ -506,11 +491,7 @@ def test_annotation_not_json(ubody_copy):
 
 # -- the synthetic UBody generator -------------------------------------------
 def test_make_synthetic_dataset_ubody_variant(tmp_path):
-    spec = importlib.util.spec_from_file_location(
-        'make_synthetic_dataset',
-        osp.join(ROOT, 'tools', 'make_synthetic_dataset.py'))
-    make = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make)
+    make = load_tool('make_synthetic_dataset')
     runs = []
     for name in ('a', 'b'):
         make.main(['--variant', 'ubody', '--out', str(tmp_path / name),

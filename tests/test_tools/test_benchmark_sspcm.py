@@ -1,24 +1,11 @@
 """tools/benchmark_sspcm.py: the full-iteration split runs a real
 SSPCMPoseEstimator.train_step and its timed parts fit in the iteration."""
-import importlib.util
-import os.path as osp
-
 import pytest
 import torch
+from tool_loading import load_tool
 from toy_models import heatmap_cfg
 
-TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools',
-                'benchmark_sspcm.py')
-
-
-def _load_tool():
-    spec = importlib.util.spec_from_file_location('benchmark_sspcm', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-benchmark_sspcm = _load_tool()
+benchmark_sspcm = load_tool('benchmark_sspcm')
 
 K = 5
 

@@ -1,21 +1,11 @@
 """tools/split_semi.py: seeded image-level split of a COCO keypoint file."""
-import importlib.util
 import json
 import os.path as osp
 
 import pytest
+from tool_loading import load_tool
 
-TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools', 'split_semi.py')
-
-
-def _load_tool():
-    spec = importlib.util.spec_from_file_location('split_semi', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-split_semi = _load_tool()
+split_semi = load_tool('split_semi')
 
 
 def _coco(num_images=10):

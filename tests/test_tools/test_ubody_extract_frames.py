@@ -1,39 +1,23 @@
 """tools/ubody_extract_frames.py: extracts exactly the frames the dataset
 selects, in parallel, resumably, and reports what it cannot read."""
 import glob
-import importlib.util
 import os
 import os.path as osp
 import shutil
-import sys
 
 import cv2
 import numpy as np
 import pytest
+from tool_loading import load_tool
 
 from mmpose_kd.datasets.synthetic.ubody import generate_ubody_dataset
 from mmpose_kd.datasets.ubody import (UBodyWholeBodyVideoDataset,
                                       VideoFrameReader)
 
-TOOL = osp.join(osp.dirname(__file__), '..', '..', 'tools',
-                'ubody_extract_frames.py')
 FRAMES, VIDEOS = 10, 3
 
 
-def _load_tool():
-    # One module object per process, registered by name: the pool pickles
-    # its worker function by reference to it.
-    if 'ubody_extract_frames' in sys.modules:
-        return sys.modules['ubody_extract_frames']
-    spec = importlib.util.spec_from_file_location('ubody_extract_frames',
-                                                  TOOL)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
+tool = load_tool('ubody_extract_frames', register=True)
 
 
 @pytest.fixture(scope='module')

@@ -1,11 +1,11 @@
 """tools/make_synthetic_dataset.py as a user runs it."""
-import importlib.util
 import json
 import os.path as osp
 import subprocess
 import sys
 
 import pytest
+from tool_loading import load_tool
 
 TOOL = osp.join(osp.dirname(__file__), '..', '..', '..', 'tools',
                 'make_synthetic_dataset.py')
@@ -31,17 +31,9 @@ def test_cli_writes_a_tiny_dataset(tmp_path):
     assert 'wrote 2 train + 1 val images' in proc.stdout
 
 
-def _load_tool():
-    spec = importlib.util.spec_from_file_location('make_synthetic_dataset',
-                                                  TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_cli_rejects_a_bad_size_with_a_clear_message(tmp_path):
     # in-process: a second interpreter start-up would cost ~10 s
-    tool = _load_tool()
+    tool = load_tool('make_synthetic_dataset')
     with pytest.raises(SystemExit) as exc:
         tool.main(['--out', str(tmp_path), '--img-size', '16',
                    '--no-progress'])

@@ -1,10 +1,8 @@
 """PCMSnapshotHook on a real Runner with the synthetic SSPCM config:
 snapshots taken at epoch end, used in the next epoch, kept out of the
 optimizer and state dict, saved in checkpoints and restored on resume."""
-import importlib.util
-import os.path as osp
-
 import pytest
+import sspcm_testing
 import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
@@ -13,13 +11,6 @@ import mmpose_kd  # noqa: F401
 from mmpose_kd.engine.hooks.pcm_hook import CHECKPOINT_KEY, PCMSnapshotHook
 
 torch.set_num_threads(1)
-
-_spec = importlib.util.spec_from_file_location(
-    'sspcm_testing',
-    osp.join(osp.dirname(__file__), '..', '..', 'sspcm_testing.py'))
-sspcm_testing = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(sspcm_testing)
-
 
 @pytest.fixture(scope='module')
 def data_root(tmp_path_factory):

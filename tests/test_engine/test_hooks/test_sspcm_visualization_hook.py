@@ -1,12 +1,12 @@
 """SSPCMVisualizationHook: drawing (colours and places) and a real Runner
 writing pictures every N iterations."""
 import glob
-import importlib.util
 import os.path as osp
 
 import cv2
 import numpy as np
 import pytest
+import sspcm_testing
 import torch
 from mmengine.config import Config
 
@@ -15,13 +15,6 @@ from mmpose_kd.engine.hooks.sspcm_visualization_hook import (
     KEPT_COLOR, PATCH_COLOR, REJECTED_COLOR, SSPCMVisualizationHook)
 
 torch.set_num_threads(1)
-
-_spec = importlib.util.spec_from_file_location(
-    'sspcm_testing',
-    osp.join(osp.dirname(__file__), '..', '..', 'sspcm_testing.py'))
-sspcm_testing = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(sspcm_testing)
-
 
 def _visuals(num=2, size=(32, 24)):
     h, w = size
