@@ -20,11 +20,13 @@ def _tied_heatmaps(shape, seed):
 
 # 64x48 has 64-element blocks, 9x7 one block per row, 5x5 no block at all.
 @pytest.mark.parametrize('hw', [(64, 48), (9, 7), (5, 5)])
-@pytest.mark.parametrize('variant', ['lerp', 'chunked'])
+@pytest.mark.parametrize('variant', ['lerp', 'chunked', 'paper-style'])
 def test_variant_equals_the_loop(variant, hw):
     maps = _tied_heatmaps((3, 5, *hw), seed=hw[0])
     if variant == 'lerp':
         result = pcm_variants.pcm_lerp(*maps)
+    elif variant == 'paper-style':
+        result = pcm_variants.pcm_paper_style(*maps)
     else:  # chunks that do not divide the 15 rows
         result = pcm_variants.pcm_chunked(*maps, chunk=4)
     reference = correct_pseudo_labels_loop(*maps)
@@ -48,6 +50,6 @@ def test_tool_prints_a_row_per_variant(capsys):
     ])
     out = capsys.readouterr().out
     for name in ('per-sample, per-keypoint loop', 'shipped', 'lerp',
-                 'chunked 4'):
+                 'paper-style', 'chunked 4'):
         assert f'| {name} |' in out
     assert 'differ' not in out

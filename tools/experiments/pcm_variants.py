@@ -23,6 +23,10 @@ Variants (none is used in training; the shipped function is
 * ``lerp``: the four arg-maxima batched (one block-max reduction tail for
   all candidates) and the fusion as three ``lerp`` calls (select A or A',
   select B or B', midpoint) instead of one ``mul`` and three ``addcmul_``.
+* ``paper-style``: the shape of the paper's released code (not its code):
+  batched arg-maxima and distances, all four pair means computed in full and
+  stacked, then a per-sample, per-keypoint loop that copies the chosen
+  pair's mean.
 """
 import argparse
 import math
@@ -153,6 +157,28 @@ def pcm_chunked(hm_a, hm_b, hm_a_prev, hm_b_prev, conf_thr=0.1,
                    conf_thr, inconsistency_thr)
 
 
+def pcm_paper_style(hm_a, hm_b, hm_a_prev, hm_b_prev, conf_thr=0.1,
+                    inconsistency_thr=0.6) -> PCMResult:
+    """Vectorised choice, every pair mean in full, a loop for the copy."""
+    n, k, h, w = hm_a.shape
+    rows = [m.reshape(n * k, h * w) for m in (hm_a, hm_b, hm_a_prev,
+                                               hm_b_prev)]
+    vals, flat = rowwise_first_max(rows)
+    min_sq, pair = _choose_pairs(flat, w)
+    pair_means = torch.stack([
+        0.5 * hm_a + 0.5 * hm_b, 0.5 * hm_a_prev + 0.5 * hm_b,
+        0.5 * hm_a + 0.5 * hm_b_prev, 0.5 * hm_a_prev + 0.5 * hm_b_prev
+    ], dim=2)  # [N, K, 4, H, W]
+    fused = torch.zeros_like(hm_a)
+    chosen = pair.view(n, k).tolist()
+    for i in range(n):
+        for j in range(k):
+            fused[i, j] = pair_means[i, j, chosen[i][j]]
+    _, fused_flat = rowwise_first_max([fused.view(n * k, h * w)])
+    return _result(fused, fused_flat[0], vals, pair, min_sq, hm_a.shape,
+                   conf_thr, inconsistency_thr)
+
+
 def differing_fields(result: PCMResult, reference: PCMResult) -> List[str]:
     return [
         f for f in PCMResult._fields
@@ -202,7 +228,8 @@ def main(argv=None):
     shape = (args.batch, args.keypoints, *args.heatmap_size)
     maps = [torch.rand(shape, generator=gen) for _ in range(4)]
     variants = {'shipped': lambda: correct_pseudo_labels(*maps),
-                'lerp': lambda: pcm_lerp(*maps)}
+                'lerp': lambda: pcm_lerp(*maps),
+                'paper-style': lambda: pcm_paper_style(*maps)}
     for chunk in args.chunk:
         variants[f'chunked {chunk}'] = (
             lambda chunk=chunk: pcm_chunked(*maps, chunk=chunk))
