@@ -3,6 +3,8 @@
 #   make test  : set up .venv (idempotent) and run the whole test suite
 PY := .venv/bin/python
 WORK_DIR ?= work_dirs/dwpose_demo
+# albumentations: no update check over the network on import
+export NO_ALBUMENTATIONS_UPDATE := 1
 
 .PHONY: setup demo test clean
 setup:

@@ -5,8 +5,15 @@ as an MMPose 1.x plugin.
 config) checks the OpenMMLab versions and registers every module of this
 package into mmpose's own registries (``mmpose.registry``).
 """
-from .utils.version_check import check_versions
-from .version import __version__
+import os
+
+# albumentations (used by the stock RTMPose pipelines through mmpose's
+# Albumentation step) asks the network for a newer release when it is
+# imported unless this is set; training machines are often offline.
+os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
+
+from .utils.version_check import check_versions  # noqa: E402
+from .version import __version__  # noqa: E402
 
 check_versions()
 

@@ -22,7 +22,12 @@ log() { echo "[setup $(( $(date +%s) - t0 ))s] $*"; }
 [ -x "$VENV/bin/python" ] || { log "creating $VENV"; "$PY" -m venv "$VENV"; }
 PIPI="$VENV/bin/python -m pip install --disable-pip-version-check -q"
 # setuptools<70: mmcv's setup.py and mmengine need pkg_resources (see below).
-$PIPI -U pip wheel "setuptools<70" cython "numpy>=1.24,<3"
+# numpy<2.4: numpy 2.4 turned int() of a one-element array into a TypeError,
+# and mmpose 1.3.2's visualizer (draw_circles) does exactly that, so
+# MMPoseInferencer(vis_out_dir=...) dies on numpy 2.4 (tests/test_stack).
+# ninja: lets the mmcv build below compile on both cores (without it
+# setuptools compiles one file at a time and MAX_JOBS has no effect).
+$PIPI -U pip wheel "setuptools<70" cython "numpy>=1.24,<2.4" ninja
 
 # torch/torchvision: the registry has no CPU torchvision, and its torchvision
 # does not import against the local torch+cpu wheel; the registry's CUDA pair
@@ -44,7 +49,13 @@ $PIPI "setuptools<70"
 log "installing runtime dependencies"
 $PIPI addict "pyyaml" rich termcolor yapf regex packaging "Pillow" \
   "opencv-python-headless>=4.8" matplotlib scipy json-tricks munkres \
-  pycocotools shapely terminaltables six tqdm "pytest>=7" "pytest-timeout"
+  pycocotools shapely terminaltables six tqdm "pytest>=7" "pytest-timeout" \
+  "numpy>=1.24,<2.4"
+# albumentations<2: the stock RTMPose/RTMW pipelines use mmpose's Albumentation
+# step with 1.x argument names (CoarseDropout max_holes/max_height...), which
+# 2.x renamed.  NO_ALBUMENTATIONS_UPDATE=1 (set by mmpose_kd, the Makefile and
+# tests) stops its import-time update check over the network.
+$PIPI "albumentations==1.4.24" "numpy>=1.24,<2.4"
 $PIPI --no-deps "mmengine==0.10.7"
 
 mkdir -p "$WHEELS"
@@ -52,7 +63,7 @@ mkdir -p "$WHEELS"
 # only its sdist, so build it once with the CPU ops (about 10 min on 2 cores)
 # against the torch above, and keep the wheel for later runs.
 if ! ls "$WHEELS"/mmcv-2.1.0-*.whl >/dev/null 2>&1; then
-  log "building mmcv 2.1.0 with CPU ops (about 10 minutes, once)"
+  log "building mmcv 2.1.0 with CPU ops on $(nproc) cores with ninja (about 10 minutes cold, once)"
   MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=2 "$VENV/bin/python" -m pip wheel -q \
     --no-build-isolation --no-deps -w "$WHEELS" "mmcv==2.1.0"
 fi

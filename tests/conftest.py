@@ -1,10 +1,15 @@
 """Shared fixtures: a tiny synthetic COCO-WholeBody dataset, generated once
 per test session by the project's own generator (nothing is downloaded)."""
-import pytest
-import torch
+import os
 
-import mmpose_kd  # noqa: F401  (registers modules)
-from mmpose.utils import register_all_modules
+# Before anything imports albumentations: no update check over the network.
+os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+import mmpose_kd  # noqa: F401,E402  (registers modules)
+from mmpose.utils import register_all_modules  # noqa: E402
 
 register_all_modules(init_default_scope=True)
 torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
