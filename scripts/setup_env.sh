@@ -4,6 +4,7 @@
 # script and pyproject.toml, it only re-links the package and exits in seconds.
 # Facts behind each step: ../shared/ENVIRONMENT.md (measured on this machine kind).
 set -euo pipefail
+export NO_ALBUMENTATIONS_UPDATE=1  # albumentations: no update check on import
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 VENV=${VENV:-$ROOT/.venv}
@@ -20,6 +21,9 @@ t0=$(date +%s)
 log() { echo "[setup $(( $(date +%s) - t0 ))s] $*"; }
 
 [ -x "$VENV/bin/python" ] || { log "creating $VENV"; "$PY" -m venv "$VENV"; }
+ls "$WHEELS"/mmcv-2.1.0-*.whl >/dev/null 2>&1 \
+  && log "expected: about 3 minutes (the built mmcv wheel is reused)" \
+  || log "expected: about 13 minutes on 2 cores (11 of them build mmcv, once)"
 PIPI="$VENV/bin/python -m pip install --disable-pip-version-check -q"
 # setuptools<70: mmcv's setup.py and mmengine need pkg_resources (see below).
 # numpy<2.4: numpy 2.4 turned int() of a one-element array into a TypeError,
@@ -60,10 +64,11 @@ $PIPI --no-deps "mmengine==0.10.7"
 
 mkdir -p "$WHEELS"
 # mmcv: only 2.1.0 satisfies mmdet 3.3.0 and mmpose 1.3.2; the registry has
-# only its sdist, so build it once with the CPU ops (about 10 min on 2 cores)
+# only its sdist, so build it once with the CPU ops (648 s on 2 cores with
+# ninja, measured cold on 2026-11-30; 25 min without ninja)
 # against the torch above, and keep the wheel for later runs.
 if ! ls "$WHEELS"/mmcv-2.1.0-*.whl >/dev/null 2>&1; then
-  log "building mmcv 2.1.0 with CPU ops on $(nproc) cores with ninja (about 10 minutes cold, once)"
+  log "building mmcv 2.1.0 with CPU ops on $(nproc) cores with ninja (about 11 minutes on 2 cores, once; later set-ups reuse the wheel)"
   MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=2 "$VENV/bin/python" -m pip wheel -q \
     --no-build-isolation --no-deps -w "$WHEELS" "mmcv==2.1.0"
 fi
@@ -77,11 +82,18 @@ fi
 $PIPI --no-deps "$WHEELS"/mmcv-2.1.0-*.whl "$WHEELS"/xtcocotools-1.14.3-*.whl
 $PIPI --no-deps "mmpose==1.3.2" "mmdet==3.3.0"
 
+# ONNX export and its checks (tools/export_onnx.py; pyproject extra 'deploy').
+# onnxscript: torch's exporter needs it.  rtmlib asks for opencv-python and
+# opencv-contrib-python (screen libraries); without them it imports with the
+# headless OpenCV above, so it is installed with --no-deps.
+$PIPI "onnx==1.23.2" "onnxruntime==1.32.0" "onnxscript==0.7.2" "numpy>=1.24,<2.4"
+$PIPI --no-deps "rtmlib==0.0.16"
+
 log "installing mmpose_kd (editable)"
 $PIPI --no-deps --no-build-isolation -e .
 
 "$VENV/bin/python" - <<'PY'
-import torch, torchvision.ops, mmcv.ops, mmdet, mmpose, mmengine, xtcocotools, mmpose_kd
+import torch, torchvision.ops, mmcv.ops, mmdet, mmpose, mmengine, xtcocotools, albumentations, onnxruntime, rtmlib, mmpose_kd
 print('[setup] torch', torch.__version__, '| mmcv', mmcv.__version__, '| mmpose', mmpose.__version__,
       '| mmdet', mmdet.__version__, '| mmengine', mmengine.__version__)
 PY
