@@ -64,7 +64,17 @@ def merge_args(cfg, args):
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     if args.auto_scale_lr:
-        cfg.auto_scale_lr = dict(cfg.get('auto_scale_lr', {}), enable=True)
+        # mmengine scales by world_size * train batch / base_batch_size; for
+        # SSPCM's two dataloaders the batch is labeled + unlabeled
+        # (SemiSupervisedEpochBasedTrainLoop reports it).
+        cfg.auto_scale_lr = dict(cfg.get('auto_scale_lr', None) or {},
+                                 enable=True)
+        if 'base_batch_size' not in cfg.auto_scale_lr:
+            raise ValueError(
+                f'--auto-scale-lr: {args.config} has no '
+                'auto_scale_lr.base_batch_size (the total batch size its LR '
+                'was set for); add auto_scale_lr = dict(base_batch_size=N) '
+                'or pass --cfg-options auto_scale_lr.base_batch_size=N')
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     return cfg

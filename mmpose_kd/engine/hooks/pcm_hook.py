@@ -24,7 +24,10 @@ class PCMSnapshotHook(Hook):
       without gradients and hands them to the model with
       ``model.set_snapshots``. Until then the model uses A' = A, B' = B.
       ``interval=n`` snapshots every ``n`` iterations instead (for short
-      schedules, where a whole epoch makes the snapshots stale).
+      schedules, where a whole epoch makes the snapshots stale). With the
+      model's ``semi_train_cfg.snapshot_bn_mode='train'`` (the paper's code)
+      the model runs them with batch statistics, leaving their running
+      statistics as snapshotted.
     * ``before_save_checkpoint`` stores their weights in the checkpoint under
       ``'sspcm_snapshots'``; ``after_load_checkpoint`` takes them back and
       the hook reinstalls them at ``before_train``, so resuming continues

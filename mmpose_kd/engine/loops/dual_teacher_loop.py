@@ -39,6 +39,13 @@ class SemiSupervisedEpochBasedTrainLoop(EpochBasedTrainLoop):
       alone, so resuming at an epoch boundary replays the same labeled
       order, and every pass is shuffled anew.
     * The loop only moves data; everything else is the model's job.
+    * ``auto_scale_lr`` (``--auto-scale-lr``) works: mmengine's
+      ``Runner.scale_lr`` reads ``train_dataloader.batch_size``, which the
+      two-part dict has not, so the loop gives the runner's
+      ``train_dataloader`` a ``batch_size`` = labeled + unlabeled batch
+      size per GPU. The LR is then scaled by ``world_size * (labeled +
+      unlabeled) / base_batch_size``: count both parts in
+      ``base_batch_size`` (the paper's code: (32 + 32) x 4 GPUs = 256).
 
     Args:
         runner: the runner.
@@ -68,6 +75,7 @@ class SemiSupervisedEpochBasedTrainLoop(EpochBasedTrainLoop):
         self.labeled_dataloader = labeled
         _check_not_empty(self.dataloader, 'unlabeled')
         _check_not_empty(self.labeled_dataloader, 'labeled')
+        _expose_total_batch_size(runner, dataloader, self.total_batch_size)
         self._labeled_iterator = None
         self._labeled_pass = 0
 
@@ -75,6 +83,12 @@ class SemiSupervisedEpochBasedTrainLoop(EpochBasedTrainLoop):
     def unlabeled_dataloader(self) -> DataLoader:
         """The dataloader an epoch passes over once (``self.dataloader``)."""
         return self.dataloader
+
+    @property
+    def total_batch_size(self) -> int:
+        """Samples per iteration on one process: labeled + unlabeled."""
+        return (_batch_size(self.labeled_dataloader) +
+                _batch_size(self.unlabeled_dataloader))
 
     @property
     def labeled_passes_per_epoch(self) -> int:
@@ -126,6 +140,28 @@ def _split_dataloader_cfg(dataloader) -> Tuple:
             f'have the keys {list(DATALOADER_PARTS)}, got also {extra} '
             '(use _delete_=True when inheriting a stock train_dataloader)')
     return dataloader['labeled'], dataloader['unlabeled']
+
+
+def _expose_total_batch_size(runner, dataloader_cfg, total: int) -> None:
+    """Give ``runner._train_dataloader`` (the two-part config this loop was
+    built from) the per-process total batch size under ``batch_size``.
+
+    mmengine's ``Runner.train`` builds the train loop, then calls
+    ``scale_lr``, which reads ``runner._train_dataloader['batch_size']``
+    for a dict; nothing else reads that config once the loop exists. A
+    copy is installed, so the caller's config is not changed.
+    """
+    if getattr(runner, '_train_dataloader', None) is not dataloader_cfg:
+        return  # built some other way; leave the runner alone
+    if isinstance(dataloader_cfg, dict):
+        runner._train_dataloader = dict(dataloader_cfg, batch_size=total)
+
+
+def _batch_size(dataloader: DataLoader) -> int:
+    """A dataloader's batch size, also when a batch sampler sets it."""
+    if dataloader.batch_size is not None:
+        return dataloader.batch_size
+    return dataloader.batch_sampler.batch_size
 
 
 def _check_not_empty(dataloader: DataLoader, part: str) -> None:

@@ -13,23 +13,40 @@ class MaskedHeatmapMSELoss(nn.Module):
     al., CVPR 2023, Sec. 3.1-3.2: the consistency losses A<-B, B<-A and
     C<-PCM, with keypoints masked by confidence and position inconsistency).
 
-    ``loss = loss_weight * sum(w * (pred - target)^2) / #{elements with
-    w > 0}``, where ``w`` is the mask broadcast to [N, K, H, W]. For a bool
-    mask this is the mean squared error over the kept heatmap pixels, so the
-    loss scale does not depend on how many keypoints the PCM keeps; a float
-    mask additionally weights the kept pixels. The paper's code instead
-    averages over *all* pixels and multiplies by 0.5; ``loss_weight`` can
-    absorb such factors. When nothing is kept the loss is 0 and still part of
-    the graph (``pred * 0``), so every parameter gets a (zero) gradient and
+    ``reduction='kept'`` (default): ``loss = loss_weight * sum(w * (pred -
+    target)^2) / #{elements with w > 0}``, where ``w`` is the mask broadcast
+    to [N, K, H, W]. For a bool mask this is the mean squared error over the
+    kept heatmap pixels, so the loss scale does not depend on how many
+    keypoints the PCM keeps; a float mask additionally weights the kept
+    pixels.
+
+    ``reduction='all'``: ``loss = loss_weight * sum(w * (pred - target)^2) /
+    (N * K * H * W)``, the mean over all elements, masked ones counted as
+    zeros. This is what the paper's code computes: its ``JointsMSELoss``
+    (hlz0606/SSPCM ``lib/core/loss.py``) is ``0.5 * mean((w * pred - w *
+    target)^2)`` over every element, so with a 0/1 mask it equals this
+    reduction with ``loss_weight=0.5``; the fewer keypoints kept, the smaller
+    the loss.
+
+    When nothing is kept the loss is 0 and still part of the graph
+    (``pred * 0``), so every parameter gets a (zero) gradient and
     distributed training does not stall.
 
     Args:
         loss_weight: factor on the loss.
+        reduction: 'kept' (mean over kept elements) or 'all' (mean over all
+            elements, the paper's code).
     """
 
-    def __init__(self, loss_weight: float = 1.0):
+    REDUCTIONS = ('kept', 'all')
+
+    def __init__(self, loss_weight: float = 1.0, reduction: str = 'kept'):
         super().__init__()
+        if reduction not in self.REDUCTIONS:
+            raise ValueError(f'MaskedHeatmapMSELoss: reduction must be one '
+                             f'of {self.REDUCTIONS}, got {reduction!r}')
         self.loss_weight = float(loss_weight)
+        self.reduction = reduction
 
     def forward(self,
                 pred: Tensor,
@@ -61,7 +78,9 @@ class MaskedHeatmapMSELoss(nn.Module):
                     f'{tuple(pred.shape)}, got {tuple(weight.shape)}')
             weight = weight.to(pred.dtype).expand_as(pred)
         squared_error = (pred - target.detach())**2
-        kept = (weight > 0).sum()
         total = (weight * squared_error).sum()
+        if self.reduction == 'all':
+            return self.loss_weight * total / pred.numel()
+        kept = (weight > 0).sum()
         # clamp keeps the all-masked case finite: total is then 0 (pred * 0).
         return self.loss_weight * total / kept.clamp(min=1)

@@ -10,6 +10,7 @@ import torch
 from mmengine.logging import MessageHub
 from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
+from mmengine.structures import PixelData
 from mmpose.registry import MODELS, TRANSFORMS
 from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
@@ -23,23 +24,61 @@ from .warp import sample_hard_affine, warp_heatmaps, warp_images, warp_points
 NETWORK_ATTRS = OrderedDict(A='network_a', B='network_b', C='network_c')
 UPDATE_SCHEMES = ('joint', 'separate')
 
-#: Defaults of ``semi_train_cfg`` (paper settings where the paper gives one).
+#: What the networks A, B, C and the A+B ensemble are called in
+#: ``semi_test_cfg.predict_on`` and by :class:`SSPCMValLoop` (metric prefix).
+PREDICTABLE = ('A', 'B', 'AB', 'C')
+MUTUAL_CONF_SOURCES = ('teacher', 'mean_ab')
+PCM_CONF_SOURCES = ('fused_pair', 'mean_ab')
+SNAPSHOT_BN_MODES = ('eval', 'train')
+
+#: Defaults of ``semi_train_cfg``. They keep this project's own choices; the
+#: settings of the paper's code (hlz0606/SSPCM) are in
+#: ``configs/sspcm/_base_/sspcm_official_training.py`` and docs/sspcm.md.
 DEFAULT_SEMI_TRAIN_CFG = dict(
-    # Weights of the unsupervised losses (the supervised ones keep their
-    # head's loss_weight).
+    # Factor on each network's supervised loss terms (its head's loss, which
+    # already carries the head's loss_weight). The paper's code takes
+    # 0.5 * JointsMSELoss = 0.25 * mmpose's KeypointMSELoss: 0.25.
+    sup_loss_weight=1.0,
+    # Weights of the unsupervised losses.
     mutual_loss_weight=1.0,  # A <- B and B <- A on the hard view
     pcm_loss_weight=1.0,  # C <- PCM(A, B, A', B') on the hard view
+    # How the masked unsupervised losses average: 'kept' = over the kept
+    # heatmap elements (the loss scale does not depend on how many
+    # keypoints pass the masks); 'all' = over all elements, masked ones as
+    # zeros (the paper's code, JointsMSELoss = 0.5 * that mean, i.e. loss
+    # weight 0.5).
+    unsup_loss_reduction='kept',
     # Ramp both unsupervised weights up over the first iterations with
     # exp(-5 (1 - t)^2) (Laine & Aila, 2017); 0 = full weight from the start
     # (the paper). The iteration comes from mmengine's message hub.
     unsup_warmup_iters=0,
-    # PCM thresholds (paper code: confidence 0.1; inconsistency as a
-    # fraction of the heatmap diagonal).
+    # PCM thresholds: confidence (the paper's code: score_filter_thread 0.1)
+    # and position inconsistency as a fraction of the heatmap diagonal
+    # (kp_pixel_dist_filter_thread 0.6 in the paper's configs, which switch
+    # that filter off: kp_pixel_dist_filter False; None here).
     conf_thr=0.1,
     inconsistency_thr=0.6,
-    # Mean-confidence threshold on the teacher's keypoints for the mutual
-    # A <-> B losses; None keeps every keypoint (PoseDual / SSPCM code).
+    # Confidence threshold for the mutual A <-> B losses (a keypoint is
+    # supervised when its confidence > thr); None keeps every keypoint.
+    # The paper's code masks them at 0.1 (score_filter_thread).
     mutual_conf_thr=None,
+    # The confidence compared with mutual_conf_thr: 'teacher' = the teaching
+    # network's heatmap maximum; 'mean_ab' = the mean of A's and B's maxima,
+    # one mask for both directions (the paper's code: score_mask in
+    # lib/models/my_pose_triple.py).
+    mutual_conf_source='teacher',
+    # The confidence that C's keep mask compares with conf_thr: 'fused_pair'
+    # = mean maximum of the pair the PCM fused (PCMResult.confidence);
+    # 'mean_ab' = mean of the live A's and B's maxima whatever pair was
+    # fused (the paper's code uses the same score_mask for C as for A, B).
+    # The position-inconsistency filter (inconsistency_thr) applies either
+    # way.
+    pcm_conf_source='fused_pair',
+    # How the snapshots A', B' run: 'eval' = running BN statistics (ours:
+    # they predict as they would at test time); 'train' = batch statistics,
+    # as the paper's code (last_epoch_model.train()), without updating the
+    # snapshots' running statistics.
+    snapshot_bn_mode='eval',
     # A keypoint whose pseudo position leaves the hard view is not
     # supervised, as mmpose gives out-of-image keypoints zero weight.
     mask_out_of_view=True,
@@ -94,6 +133,14 @@ class SSPCMPoseEstimator(BaseModel):
        snapshots A', B' into corrected pseudo labels and a keep mask; C learns
        them on its own hard view, masked.
 
+    The loss balance, the masks of steps 2-4 and how the snapshots
+    normalise are ``semi_train_cfg`` keys (:data:`DEFAULT_SEMI_TRAIN_CFG`);
+    ``configs/sspcm/_base_/sspcm_official_training.py`` sets them to the
+    paper's code: supervised terms x0.25 of mmpose's ``KeypointMSELoss``,
+    unsupervised terms 0.5 x the mean over all elements (2:1), A <-> B and C
+    masked where the mean of A's and B's maxima is <= 0.1, snapshots with
+    batch statistics.
+
     ``update_scheme='joint'`` sums all losses for one optimizer step (the
     paper's code); ``'separate'`` makes the four steps four updates with one
     optimizer per network (an ``OptimWrapperDict`` with keys A, B, C, see
@@ -105,8 +152,10 @@ class SSPCMPoseEstimator(BaseModel):
     tree, so they are in no optimizer, state dict or DDP bucket. Without
     snapshots (before the first epoch ends) A' = A and B' = B.
 
-    Only one network predicts at test time, C unless ``semi_test_cfg``
-    says otherwise; it is a stock ``TopdownPoseEstimator``, and
+    ``predict`` uses one network, C unless ``semi_test_cfg`` says otherwise
+    (``SSPCMValLoop`` scores A, B, the A+B ensemble and C in one pass, as
+    the paper's code validates); each is a stock ``TopdownPoseEstimator``,
+    and
     :func:`export_sspcm_student` turns a checkpoint into its plain mmpose
     checkpoint.
 
@@ -122,7 +171,8 @@ class SSPCMPoseEstimator(BaseModel):
             ``data_preprocessor``.
         semi_train_cfg: overrides of :data:`DEFAULT_SEMI_TRAIN_CFG`.
         semi_test_cfg: ``dict(predict_on='C')``; 'A' or 'B' evaluate a
-            teacher instead.
+            teacher instead, 'AB' the ensemble of A and B (mean heatmap).
+            :class:`SSPCMValLoop` scores several of them in one pass.
         update_scheme: 'joint' or 'separate'.
         init_cfg: initialisation config (the networks' own ``init_cfg``
             apply to them).
@@ -151,10 +201,10 @@ class SSPCMPoseEstimator(BaseModel):
         self.update_scheme = update_scheme
         self.semi_train_cfg = _merge_train_cfg(semi_train_cfg)
         self.semi_test_cfg = {'predict_on': 'C', **(semi_test_cfg or {})}
-        if self.semi_test_cfg['predict_on'] not in NETWORK_ATTRS:
+        if self.semi_test_cfg['predict_on'] not in PREDICTABLE:
             raise ValueError(
                 'SSPCMPoseEstimator: semi_test_cfg.predict_on must be one of '
-                f"{list(NETWORK_ATTRS)}, got "
+                f"{list(PREDICTABLE)}, got "
                 f"{self.semi_test_cfg['predict_on']!r}")
 
         ssco_cfg = self.semi_train_cfg['cut_occlude']
@@ -162,7 +212,8 @@ class SSPCMPoseEstimator(BaseModel):
             TRANSFORMS.build(copy.deepcopy(ssco_cfg))
             if ssco_cfg is not None else None)
         self.consistency_loss = MODELS.build(
-            dict(type='MaskedHeatmapMSELoss', loss_weight=1.0))
+            dict(type='MaskedHeatmapMSELoss', loss_weight=1.0,
+                 reduction=self.semi_train_cfg['unsup_loss_reduction']))
 
         # Outside the module tree on purpose (see the class docstring).
         self._snapshots: Optional[Tuple[nn.Module, nn.Module]] = None
@@ -232,15 +283,99 @@ class SSPCMPoseEstimator(BaseModel):
         if mode == 'predict':
             return self.predict(inputs, data_samples)
         if mode == 'tensor':
-            return self._evaluated_network()(inputs, data_samples,
-                                             mode='tensor')
+            key = self.semi_test_cfg['predict_on']
+            if key == 'AB':  # the ensemble's heatmaps, as predict decodes
+                return 0.5 * self._wrapped_network('A')(
+                    inputs, data_samples, mode='tensor') + \
+                    0.5 * self._wrapped_network('B')(
+                        inputs, data_samples, mode='tensor')
+            return self._wrapped_network(key)(inputs, data_samples,
+                                              mode='tensor')
         raise RuntimeError(f'SSPCMPoseEstimator: invalid mode {mode!r}; '
                            "expected 'loss', 'predict' or 'tensor'")
 
     def predict(self, inputs: Tensor, data_samples: list) -> list:
-        """Predict with C (or ``semi_test_cfg.predict_on``), as mmpose."""
-        return self._evaluated_network()(inputs, data_samples,
-                                         mode='predict')
+        """Predict with C (or ``semi_test_cfg.predict_on``: 'A', 'B', 'C' or
+        the ensemble 'AB'), as mmpose."""
+        key = self.semi_test_cfg['predict_on']
+        if key == 'AB':
+            return self.predict_networks(inputs, data_samples, ('AB', ))['AB']
+        return self._wrapped_network(key)(inputs, data_samples,
+                                          mode='predict')
+
+    def predict_networks(self, inputs: Tensor, data_samples: list,
+                         networks: Sequence[str]) -> Dict[str, list]:
+        """Predictions of several networks on one batch, for
+        :class:`SSPCMValLoop` (the paper's code scores A, B, their ensemble
+        and C in one validation pass: ``validate`` in
+        ``lib/core/function.py``).
+
+        Args:
+            inputs: the preprocessed images [N, C, H, W].
+            data_samples: their ``PoseDataSample``s.
+            networks: names among 'A', 'B', 'C' and 'AB'. 'AB' is the
+                ensemble of A and B as in the paper's code: the mean of A's
+                and B's heatmaps (each flip-averaged when the network's
+                ``test_cfg.flip_test`` is on), decoded by A's codec.
+
+        Returns:
+            ``{name: data samples with pred_instances}``; each name gets its
+            own copy of ``data_samples``.
+        """
+        unknown = [key for key in networks if key not in PREDICTABLE]
+        if unknown or not networks:
+            raise ValueError(
+                f'SSPCMPoseEstimator.predict_networks: networks must be a '
+                f'non-empty sequence of {list(PREDICTABLE)}, got '
+                f'{list(networks)}')
+        results = {}
+        heatmaps = {}
+        for key in ('A', 'B'):
+            if key in networks or 'AB' in networks:
+                results[key], heatmaps[key] = self._predict_with_heatmaps(
+                    key, inputs, _copy_samples(data_samples))
+        if 'AB' in networks:
+            if heatmaps['A'].shape != heatmaps['B'].shape:
+                raise ValueError(
+                    'SSPCMPoseEstimator: the A+B ensemble needs heatmaps of '
+                    f"one shape; A gives {tuple(heatmaps['A'].shape)}, B "
+                    f"gives {tuple(heatmaps['B'].shape)}")
+            network_a = self.get_network('A')
+            ensemble = 0.5 * heatmaps['A'] + 0.5 * heatmaps['B']
+            fields = ([PixelData(heatmaps=hm) for hm in ensemble]
+                      if network_a.test_cfg.get('output_heatmaps') else None)
+            results['AB'] = network_a.add_pred_to_datasample(
+                network_a.head.decode(ensemble), fields,
+                _copy_samples(data_samples))
+        if 'C' in networks:
+            results['C'] = self._wrapped_network('C')(
+                inputs, _copy_samples(data_samples), mode='predict')
+        return {key: results[key] for key in networks}
+
+    def _predict_with_heatmaps(self, key: str, inputs: Tensor,
+                               data_samples: list) -> Tuple[list, Tensor]:
+        """What ``TopdownPoseEstimator.predict`` does, also returning the
+        (flip-averaged) heatmaps [N, K, h, w] that it decodes."""
+        network = self.get_network(key)
+        test_cfg = network.test_cfg
+        if test_cfg.get('flip_test', False):
+            feats = [network.extract_feat(inputs),
+                     network.extract_feat(inputs.flip(-1))]
+        else:
+            feats = network.extract_feat(inputs)
+        preds = network.head.predict(
+            feats, data_samples, test_cfg=dict(test_cfg, output_heatmaps=True))
+        if not (isinstance(preds, tuple) and len(preds) == 2):
+            raise TypeError(
+                f'SSPCMPoseEstimator: network {key} has a head that returns '
+                'no heatmaps with test_cfg.output_heatmaps=True; the A+B '
+                'ensemble needs heatmap heads')
+        instances, fields = preds
+        heatmaps = torch.stack([field.heatmaps for field in fields])
+        samples = network.add_pred_to_datasample(
+            instances, fields if test_cfg.get('output_heatmaps') else None,
+            data_samples)
+        return samples, heatmaps
 
     def train_step(self, data: dict,
                    optim_wrapper: Union[OptimWrapper, OptimWrapperDict]):
@@ -285,8 +420,11 @@ class SSPCMPoseEstimator(BaseModel):
                                         labeled_samples))
         heatmaps_a = self._teacher_heatmaps('A', easy)
         heatmaps_b = self._teacher_heatmaps('B', easy)
-        losses['loss_mutual_b'] = self._mutual_loss('B', easy, heatmaps_a)
-        losses['loss_mutual_a'] = self._mutual_loss('A', easy, heatmaps_b)
+        mean_ab = mean_confidence(heatmaps_a, heatmaps_b)
+        losses['loss_mutual_b'] = self._mutual_loss('B', easy, heatmaps_a,
+                                                    mean_ab)
+        losses['loss_mutual_a'] = self._mutual_loss('A', easy, heatmaps_b,
+                                                    mean_ab)
         loss_c, stats = self._pcm_loss(easy, heatmaps_a, heatmaps_b)
         losses['loss_pcm_c'] = loss_c
         losses.update(stats)
@@ -316,9 +454,15 @@ class SSPCMPoseEstimator(BaseModel):
         # Step 2: A teaches B. Step 3: the updated B teaches A.
         for student, teacher in (('B', 'A'), ('A', 'B')):
             teacher_heatmaps = self._teacher_heatmaps(teacher, easy)
+            mean_ab = None
+            if self.semi_train_cfg['mutual_conf_source'] == 'mean_ab':
+                # Both networks as they are at this step.
+                mean_ab = mean_confidence(
+                    teacher_heatmaps, self._teacher_heatmaps(student, easy))
             wrapper = optim_wrapper[student]
             with wrapper.optim_context(self._wrapped_network(student)):
-                loss = self._mutual_loss(student, easy, teacher_heatmaps)
+                loss = self._mutual_loss(student, easy, teacher_heatmaps,
+                                         mean_ab)
             name = f'loss_mutual_{student.lower()}'
             check_finite_losses({name: loss}, type(self).__name__)
             wrapper.update_params(loss)
@@ -345,8 +489,12 @@ class SSPCMPoseEstimator(BaseModel):
     def _supervised_losses(self, key: str, inputs: Tensor,
                            data_samples: list) -> Dict[str, Tensor]:
         losses = self._wrapped_network(key)(inputs, data_samples, mode='loss')
+        weight = self.semi_train_cfg['sup_loss_weight']
+        # Only loss terms are weighted; logged metrics (acc_pose) are not.
         return OrderedDict(
-            (f'{name}_{key.lower()}', value) for name, value in losses.items())
+            (f'{name}_{key.lower()}',
+             weight * value if 'loss' in name and weight != 1. else value)
+            for name, value in losses.items())
 
     def _teacher_heatmaps(self, key: str, images: Tensor) -> Tensor:
         """A teacher's heatmaps on the easy view, without gradients (in the
@@ -355,9 +503,12 @@ class SSPCMPoseEstimator(BaseModel):
             return self._heatmaps(self._wrapped_network(key), images, key)
 
     def _mutual_loss(self, student: str, easy: Tensor,
-                     teacher_heatmaps: Tensor) -> Tensor:
+                     teacher_heatmaps: Tensor,
+                     mean_ab_confidence: Optional[Tensor] = None) -> Tensor:
         """Dual-network consistency: ``student`` learns the other network's
-        easy-view heatmaps on its hard view."""
+        easy-view heatmaps on its hard view (masked by
+        ``mutual_conf_thr``, on the teacher's confidence or on
+        ``mean_ab_confidence`` [N, K])."""
         cfg = self.semi_train_cfg
         keypoints, maxvals = heatmap_argmax(teacher_heatmaps)
         # SSCO pastes around confident pseudo keypoints only.
@@ -365,6 +516,12 @@ class SSPCMPoseEstimator(BaseModel):
         if cfg['mutual_conf_thr'] is None:
             supervised = torch.ones_like(confident)
         else:
+            if cfg['mutual_conf_source'] == 'mean_ab':
+                if mean_ab_confidence is None:
+                    raise RuntimeError(
+                        "_mutual_loss: mutual_conf_source='mean_ab' needs "
+                        'the mean confidence of A and B')
+                maxvals = mean_ab_confidence
             supervised = maxvals > cfg['mutual_conf_thr']
         view = self._hard_view(easy, teacher_heatmaps, keypoints, confident,
                                supervised)
@@ -386,6 +543,11 @@ class SSPCMPoseEstimator(BaseModel):
             heatmaps_b_prev,
             conf_thr=cfg['conf_thr'],
             inconsistency_thr=cfg['inconsistency_thr'])
+        if cfg['pcm_conf_source'] == 'mean_ab':
+            keep = mean_confidence(heatmaps_a, heatmaps_b) > cfg['conf_thr']
+            if cfg['inconsistency_thr'] is not None:
+                keep = keep & (pcm.inconsistency < cfg['inconsistency_thr'])
+            pcm = pcm._replace(mask=keep)
         view = self._hard_view(easy, pcm.heatmaps, pcm.keypoints, pcm.mask,
                                pcm.mask)
         predicted = self._student_heatmaps('C', view.images)
@@ -457,10 +619,26 @@ class SSPCMPoseEstimator(BaseModel):
             self, images: Tensor) -> Tuple[Optional[Tensor], Optional[Tensor]]:
         if self._snapshots is None:
             return None, None  # A' = A and B' = B until the first epoch ends
+        batch_statistics = self.semi_train_cfg['snapshot_bn_mode'] == 'train'
+        heatmaps = []
         with torch.no_grad():
-            return tuple(
-                self._heatmaps(snapshot, images, name)
-                for snapshot, name in zip(self._snapshots, ("A'", "B'")))
+            for snapshot, name in zip(self._snapshots, ("A'", "B'")):
+                if not batch_statistics:
+                    heatmaps.append(self._heatmaps(snapshot, images, name))
+                    continue
+                # The paper's code runs last_epoch_model in train mode: BN
+                # normalises with the batch statistics. Its running
+                # statistics stay as snapshotted, so the snapshot saved in
+                # checkpoints is the one taken at the epoch end.
+                was_training = snapshot.training
+                snapshot.train()
+                try:
+                    with frozen_bn_statistics(snapshot):
+                        heatmaps.append(
+                            self._heatmaps(snapshot, images, name))
+                finally:
+                    snapshot.train(was_training)
+        return tuple(heatmaps)
 
     def _record_visuals(self, easy: Tensor, view: HardView,
                         pcm: PCMResult) -> None:
@@ -499,9 +677,6 @@ class SSPCMPoseEstimator(BaseModel):
         """The network as registered (a DDP wrapper under
         MMSeparateDistributedDataParallel), to call through its forward."""
         return getattr(self, NETWORK_ATTRS[key])
-
-    def _evaluated_network(self) -> nn.Module:
-        return self._wrapped_network(self.semi_test_cfg['predict_on'])
 
     @staticmethod
     def _heatmaps(network: nn.Module, images: Tensor, name: str) -> Tensor:
@@ -598,6 +773,20 @@ def heatmap_theta(theta: Tensor, image_size: Sequence[int],
     return torch.cat((linear, shift[..., None]), dim=-1)
 
 
+def mean_confidence(heatmaps_a: Tensor, heatmaps_b: Tensor) -> Tensor:
+    """[N, K] mean of A's and B's heatmap maxima, computed as the paper's
+    code does (``(score1 + score2) / 2.0``, lib/models/my_pose_triple.py),
+    so that values at the threshold fall the same way."""
+    return (heatmaps_a.amax(dim=(-2, -1)) +
+            heatmaps_b.amax(dim=(-2, -1))) / 2.0
+
+
+def _copy_samples(data_samples: list) -> list:
+    """Own copies of the data samples: ``add_pred_to_datasample`` writes
+    into them, and each network's predictions go to its own evaluator."""
+    return [sample.clone() for sample in data_samples]
+
+
 def _inside(points: Tensor, size_hw: Sequence[int]) -> Tensor:
     limit = points.new_tensor([size_hw[1], size_hw[0]]) - 0.5
     return ((points >= -0.5) & (points <= limit)).all(dim=-1)
@@ -691,6 +880,14 @@ def _merge_train_cfg(cfg: Optional[dict]) -> dict:
             merged[key].update(value)
         else:
             merged[key] = copy.deepcopy(value)
+    for key, choices in (('mutual_conf_source', MUTUAL_CONF_SOURCES),
+                         ('pcm_conf_source', PCM_CONF_SOURCES),
+                         ('snapshot_bn_mode', SNAPSHOT_BN_MODES),
+                         ('unsup_loss_reduction', ('kept', 'all'))):
+        if merged[key] not in choices:
+            raise ValueError(f'SSPCMPoseEstimator: semi_train_cfg.{key} '
+                             f'must be one of {list(choices)}, got '
+                             f'{merged[key]!r}')
     if merged['hard_affine'] is None:
         # No extra affine: theta = identity (rotation and scale off).
         merged['hard_affine'] = dict(
@@ -709,6 +906,6 @@ def _describe(value) -> str:
 
 __all__ = [
     'SSPCMPoseEstimator', 'export_sspcm_student', 'heatmap_to_image_px',
-    'heatmap_theta',
-    'NETWORK_ATTRS', 'DEFAULT_SEMI_TRAIN_CFG'
+    'heatmap_theta', 'mean_confidence', 'NETWORK_ATTRS', 'PREDICTABLE',
+    'DEFAULT_SEMI_TRAIN_CFG'
 ]

@@ -146,3 +146,29 @@ def test_train_dataloader_must_have_both_parts(tmp_path):
     runner._train_dataloader['batch_size'] = 4
     with pytest.raises(ValueError, match='_delete_=True'):
         runner.train()
+
+
+def test_auto_scale_lr_counts_labeled_and_unlabeled_samples(tmp_path):
+    """mmengine's auto_scale_lr reads train_dataloader.batch_size; with two
+    parts the loop reports labeled + unlabeled per process, so the LR is
+    scaled by world_size * (2 + 3) / base_batch_size."""
+    train_dataloader = dict(labeled=loader('L', 3, 2),
+                            unlabeled=loader('U', 7, 3))
+    given = dict(train_dataloader)
+    runner = Runner(
+        model=BatchRecorder(),
+        work_dir=str(tmp_path / 'scaled'),
+        train_dataloader=train_dataloader,
+        train_cfg=dict(type='SemiSupervisedEpochBasedTrainLoop',
+                       max_epochs=1),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+        auto_scale_lr=dict(enable=True, base_batch_size=10),
+        default_hooks=dict(checkpoint=None),
+        default_scope='mmpose',
+        experiment_name='auto_scale_lr')
+    runner.train()
+    assert runner.train_loop.total_batch_size == 5
+    lr = runner.optim_wrapper.optimizer.param_groups[0]['lr']
+    assert lr == pytest.approx(0.1 * 5 / 10)
+    assert train_dataloader == given  # the caller's config is untouched
+    assert 'batch_size' not in train_dataloader

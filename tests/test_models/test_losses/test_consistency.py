@@ -73,3 +73,23 @@ def test_registered_in_mmpose_models():
     from mmpose.registry import MODELS
     loss = MODELS.build(dict(type='MaskedHeatmapMSELoss', loss_weight=3.))
     assert isinstance(loss, MaskedHeatmapMSELoss) and loss.loss_weight == 3.
+
+
+def test_reduction_all_averages_over_every_element():
+    """'all' (the paper's code) counts masked elements as zeros: with half
+    the keypoints kept the loss is half that of 'kept'."""
+    pred, target = small_case()
+    keep = torch.tensor([[True, False]])
+    loss = MaskedHeatmapMSELoss(reduction='all')(pred, target, keep)
+    assert loss.item() == pytest.approx((1 + 4) / 4)
+    assert MaskedHeatmapMSELoss(loss_weight=0.5, reduction='all')(
+        pred, target, keep).item() == pytest.approx(0.5 * (1 + 4) / 4)
+    # no mask: both reductions are the plain mean
+    assert MaskedHeatmapMSELoss(reduction='all')(pred, target).item() == \
+        pytest.approx((1 + 4 + 9 + 16) / 4)
+    # nothing kept: 0 and still in the graph
+    nothing = MaskedHeatmapMSELoss(reduction='all')(
+        pred, target, torch.zeros(1, 2, dtype=torch.bool))
+    assert nothing.item() == 0. and nothing.requires_grad
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        MaskedHeatmapMSELoss(reduction='sum')
