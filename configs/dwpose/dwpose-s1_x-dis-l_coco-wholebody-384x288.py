@@ -1,73 +1,45 @@
 # DWPose stage 1 (Yang et al., ICCV-W 2023, Sec. 3.1): RTMPose-x teacher ->
-# RTMPose-l student on COCO-WholeBody, 384x288. The paper's setting: alpha = 5e-5
-# (feature KD on the last backbone stage), beta = 0.1 (SimCC logit KD over all
-# keypoints), both decayed by r(t) = 1 - (t-1)/t_max over the epochs.
+# RTMPose-l student on COCO-WholeBody, 384x288.
+# Released as:
+#   mmpose 1.3.2 configs/wholebody_2d_keypoint/dwpose/coco-wholebody/s1_dis/dwpose_x_dis_l_coco-384x288.py
+# Every setting against the release: docs/recipes_dwpose.md.
 #
-#   tools/train.py configs/dwpose/dwpose-s1_x-dis-l_coco-wholebody-384x288.py \
-#       --cfg-options model.teacher_ckpt=/path/to/rtmpose-x_384x288.pth
-# Then export the student (the exported_student.pth written at each save by
-# ExportStudentHook is the same thing):
-#   tools/export_student.py configs/dwpose/dwpose-s1_x-dis-l_coco-wholebody-384x288.py work_dirs/.../epoch_270.pth out.pth
-_base_ = ['mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/rtmpose-l_8xb32-270e_coco-wholebody-384x288.py']
-custom_imports = dict(imports=['mmpose_kd'], allow_failed_imports=False)
+#   tools/train.py configs/dwpose/dwpose-s1_x-dis-l_coco-wholebody-384x288.py
+#   tools/export_student.py configs/dwpose/dwpose-s1_x-dis-l_coco-wholebody-384x288.py \
+#       work_dirs/dwpose-s1_x-dis-l_coco-wholebody-384x288/epoch_270.pth dwpose-s1_x-dis-l_coco-wholebody-384x288_student.pth
+# (ExportStudentHook also writes exported_student.pth at each save.)
+_base_ = [
+    'mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/rtmpose-l_8xb32-270e_coco-wholebody-384x288.py',  # noqa: E501
+    './_base_/dwpose-s1.py',
+]
+model = dict(
+    _base_.dwpose_s1_model,
+    _delete_=True,
+    student='mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/rtmpose-l_8xb32-270e_coco-wholebody-384x288.py',  # noqa: E501
+    teacher='mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/rtmpose-x_8xb32-270e_coco-wholebody-384x288.py',  # noqa: E501
+    teacher_ckpt='https://download.openmmlab.com/mmpose/v1/projects/rtmposev1/rtmpose-x_simcc-coco-wholebody_pt-body7_270e-384x288-401dfc90_20230629.pth',  # noqa: E501
+    feature_distill=dict(
+        _base_.dwpose_s1_model.feature_distill,
+        student_channels=1024,
+        teacher_channels=1280))
 
-# Bad input (docs/reliability.md): the stock pipelines with CheckedLoadImage,
-# which raises naming a missing or broken image file, and the stock datasets
-# as CheckedCocoWholeBodyDataset, which names the file, annotation id and key
-# of a malformed annotation. To skip broken training images instead, counted
-# and logged by SkippedImageCountHook (validation always raises):
-#   --cfg-options train_dataloader.dataset.pipeline.0.on_error=skip \
-#                 custom_hooks.1.switch_pipeline.0.on_error=skip
+# The stage-1 recipe on the stock data and schedule; the same lines in
+# every stage-1 pair (_base_/dwpose-s1.py says why).
+optim_wrapper = _base_.dwpose_optim_wrapper
+default_hooks = _base_.dwpose_default_hooks
+# CheckedLoadImage: the stock LoadImage, raising naming a missing or broken
+# image (on_error='skip': skip it, counted; docs/reliability.md)
 train_pipeline, train_pipeline_stage2, val_pipeline = [[
     dict(t, type='CheckedLoadImage', on_error='raise')
     if t['type'] == 'LoadImage' else t for t in pipeline
 ] for pipeline in (_base_.train_pipeline, _base_.train_pipeline_stage2,
                    _base_.val_pipeline)]
-train_dataloader = dict(
-    dataset=dict(type='CheckedCocoWholeBodyDataset', pipeline=train_pipeline))
-val_dataloader = dict(
-    dataset=dict(type='CheckedCocoWholeBodyDataset', pipeline=val_pipeline))
-test_dataloader = val_dataloader
-
-teacher_ckpt = 'checkpoints/rtmpose-x_coco-wholebody-384x288.pth'  # yours
-# Optional local CSPNeXt weights to start the student's backbone from (the
-# stock RTMPose config would download them); None: the student starts from
-# scratch, as in the paper's first stage.
-student_backbone_init = None  # e.g. dict(type='Pretrained', prefix='backbone.', checkpoint='checkpoints/cspnext-l.pth')
-
-model = dict(
-    _delete_=True,
-    type='DWPoseTwoStageDistiller',
-    stage=1,
-    student=dict(
-        config='mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/rtmpose-l_8xb32-270e_coco-wholebody-384x288.py',
-        overrides=dict(backbone=dict(init_cfg=student_backbone_init))),
-    teacher='mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/rtmpose-x_8xb32-270e_coco-wholebody-384x288.py',
-    teacher_ckpt=teacher_ckpt,
-    feature_distill=dict(
-        type='FeatureDistillLoss',
-        student_channels=1024,
-        teacher_channels=1280,
-        alpha=5e-5,
-        normalize='batch'),
-    logit_distill=dict(type='SimCCLogitDistillLoss', loss_weight=0.1),
-    # teacher backbone in bf16 where the device computes bf16 natively, else
-    # fp32; its head in fp32: 0.85x of mmpose's distiller step time instead
-    # of 1.04x (docs/benchmarks.md), accuracy unchanged within seed noise on
-    # the demo (README); None = the paper's fp32 teacher.
-    teacher_autocast='auto')
-
 custom_hooks = [
-    dict(type='EMAHook', ema_type='ExpMomentumEMA', momentum=0.0002,
-         update_buffers=True, priority=49),
-    dict(type='mmdet.PipelineSwitchHook',
-         switch_epoch=270 - 30,  # the stock schedule's last 30 epochs
-         switch_pipeline=train_pipeline_stage2),
-    dict(type='DistillScheduleHook'),
-    dict(type='ExportStudentHook'),
-    dict(type='SkippedImageCountHook'),
-    dict(type='SyncBuffersHook'),  # same BN statistics on every rank
-    dict(type='RandomStateHook'),  # RNG states in checkpoints: exact resume
-]
-# crash-safe checkpoints (docs/reliability.md); the stock hook's settings
-default_hooks = dict(checkpoint=dict(type='AtomicCheckpointHook'))
+    dict(hook, switch_pipeline=train_pipeline_stage2)
+    if hook['type'] == 'mmdet.PipelineSwitchHook' else hook
+    for hook in _base_.custom_hooks] + _base_.dwpose_s1_hooks
+train_dataloader = dict(dataset=dict(
+    type='CheckedCocoWholeBodyDataset', pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(
+    type='CheckedCocoWholeBodyDataset', pipeline=val_pipeline))
+test_dataloader = val_dataloader

@@ -60,6 +60,9 @@ SPLIT_LIST_FILES = {
 ANNOTATION_FPS = 30.0
 TRIM_MARK = '_Trim'
 SPLITS = ('train', 'test')
+# 'all': every annotated frame of every video, train and test videos alike,
+# as the released DWPose configs read UBody (no split list needed).
+DATASET_SPLITS = SPLITS + ('all', )
 FRAME_SOURCES = ('extracted', 'video')
 
 # Whole-body annotation fields, in the order CocoWholeBodyDataset
@@ -512,9 +515,13 @@ class UBodyWholeBodyVideoDataset(CocoWholeBodyDataset):
         data_root: the UBody folder (holds ``annotations/``, ``videos/``,
             ``splits/``).
         scenes: scene names to read; ``None`` = every scene found.
-        split: ``'train'`` or ``'test'`` videos of the protocol.
+        split: ``'train'`` or ``'test'`` videos of the protocol, or
+            ``'all'``: every video, test videos included, as the released
+            DWPose configs read UBody (every image of every scene's
+            ``keypoint_annotation.json``; no split list is read).
         protocol: ``'intra'`` (held-out videos of every scene) or ``'inter'``
-            (held-out scenes), i.e. which ``splits/*_test_list.npy``.
+            (held-out scenes), i.e. which ``splits/*_test_list.npy``
+            ``'train'`` and ``'test'`` read.
         frame_interval: keep frames 1, 1+N, 1+2N... of every video.
         frame_source: ``'extracted'`` or ``'video'``.
         frames_root: folder of extracted frames, relative to ``data_root``
@@ -555,7 +562,7 @@ class UBodyWholeBodyVideoDataset(CocoWholeBodyDataset):
                  max_open_videos: int = 8,
                  max_forward_gap: int = 16,
                  **kwargs):
-        _check_split(split)
+        _check_split(split, DATASET_SPLITS)
         _check_frame_interval(frame_interval)
         if protocol not in SPLIT_LIST_FILES:
             raise ValueError(f'UBody protocol must be one of '
@@ -599,7 +606,8 @@ class UBodyWholeBodyVideoDataset(CocoWholeBodyDataset):
     # -- loading ---------------------------------------------------------
     def _load_annotations(self) -> Tuple[List[dict], List[dict]]:
         """Read every scene file, keep the selected frames, renumber ids."""
-        test_list = load_test_list(self.splits_root, self.protocol)
+        test_list = frozenset() if self.split == 'all' else \
+            load_test_list(self.splits_root, self.protocol)
         scenes = find_scenes(self.annotations_root, self.scenes)
         keep_raw = self.split == 'test'
         instance_list, image_list = [], []

@@ -132,6 +132,23 @@ def test_inter_protocol_holds_out_scenes(ubody_root):
     assert train == _all_videos() - test
 
 
+def test_split_all_reads_every_frame_of_every_video(ubody_copy):
+    """split='all' (the released DWPose configs' UBody): every annotated
+    frame of every video, test videos of both protocols included; no split
+    list is read."""
+    import shutil
+    shutil.rmtree(osp.join(ubody_copy, 'splits'))
+    every = _dataset(ubody_copy, split='all')
+    assert set(_frames(every)) == {
+        (scene, video, frame) for scene, video in _all_videos()
+        for frame in range(1, FRAMES + 1)}
+    sampled = _dataset(ubody_copy, split='all', frame_interval=FRAMES)
+    assert {frame for _, _, frame in _frames(sampled)} == {1}
+    assert _videos(sampled) == _all_videos()
+    with pytest.raises(FileNotFoundError, match='split list'):
+        _dataset(ubody_copy, split='train')
+
+
 def test_inter_list_naming_whole_scenes(ubody_root, tmp_path):
     splits = tmp_path / 'splits'
     splits.mkdir()

@@ -13,9 +13,13 @@
 #                                    the stock class, checking each part's
 #                                    keypoint array), train2017
 #   ubody_train_dataset              UBodyWholeBodyVideoDataset (mmpose_kd):
-#                                    UBody as distributed, intra-scene train
-#                                    videos, every 10th frame, decoded from
-#                                    the videos
+#                                    UBody as distributed and as the released
+#                                    DWPose configs read it: every annotated
+#                                    frame of every video (split='all',
+#                                    frame_interval=1), decoded from the
+#                                    videos; mmpose 1.3.2's volume (intra-scene
+#                                    train videos, every 10th frame):
+#                                    split='train', frame_interval=10
 #   combined_train_dataset           CombinedDataset of the two
 #   train_dataloader, val_dataloader, test_dataloader
 #   val_evaluator, test_evaluator    CocoWholeBodyMetric on

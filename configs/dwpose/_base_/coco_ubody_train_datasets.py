@@ -1,17 +1,26 @@
-# The two training sets of DWPose's COCO-WholeBody + UBody setting (Sec. 4),
-# under names that no stock mmpose config uses, so a DWPose config can
-# inherit this file beside a stock RTMPose config and combine them:
-#     _base_ = ['./dwpose-s1_...coco-wholebody...py',
-#               './_base_/coco_ubody_train_datasets.py']
-#     train_dataloader = dict(dataset=dict(_delete_=True,
-#         type='CombinedDataset', ...,
-#         datasets=[{{_base_.dwpose_coco_wholebody_train},
-#                   {{_base_.dwpose_ubody_train}}],
-#         pipeline={{_base_.train_pipeline}}))
+# The training data of DWPose's COCO-WholeBody + UBody setting (Sec. 4), under
+# names no stock mmpose config uses, so a DWPose pair config can inherit this
+# file beside a stock RTMPose config and its stage base:
+#     _base_ = ['mmpose::...rtmpose-m_..._coco-wholebody-256x192.py',
+#               './_base_/dwpose-s1.py', './_base_/coco_ubody_train_datasets.py']
+#     train_dataloader = dict(dataset=dict(
+#         _base_.dwpose_coco_ubody_train, pipeline=train_pipeline))
 # Sub-dataset pipelines are empty: CombinedDataset runs the shared pipeline.
+#
+# UBody volume. The released configs (IDEA-Research/DWPose
+# mmpose/configs/wholebody_2d_keypoint/rtmpose/ubody/*.py) read every image
+# of every scene's annotations/<Scene>/keypoint_annotation.json: every
+# annotated frame of every video, the intra- and inter-scene test videos
+# included, from frames extracted to UBody/images/<Scene>/. That is the
+# default here: split='all', frame_interval=1. mmpose 1.3.2's ubody configs
+# instead read the intra-scene train split (train_annotations.json), every
+# 10th image id; the closest setting here (sampling by frame number, see
+# docs/ubody.md) is
+#   --cfg-options train_dataloader.dataset.datasets.1.split=train \
+#                 train_dataloader.dataset.datasets.1.frame_interval=10
 dwpose_coco_wholebody_train = dict(
-    # mmpose_kd: the stock CocoWholeBodyDataset, checking each part's
-    # keypoint array while it parses (docs/reliability.md)
+    # the stock CocoWholeBodyDataset, checking each part's keypoint array
+    # while it parses (docs/reliability.md)
     type='CheckedCocoWholeBodyDataset',
     data_root='data/coco/',
     data_mode='topdown',
@@ -22,10 +31,18 @@ dwpose_ubody_train = dict(
     type='UBodyWholeBodyVideoDataset',  # mmpose_kd: UBody as distributed
     data_root='data/UBody/',
     scenes=None,  # all 15 scenes found under annotations/
-    split='train',
-    protocol='intra',
-    frame_interval=10,  # every 10th frame of each video, by frame number
-    frame_source='video',  # or 'extracted' after tools/ubody_extract_frames.py
+    split='all',  # released: train and test videos alike
+    protocol='intra',  # which test list 'train'/'test' read; unused by 'all'
+    frame_interval=1,  # released: every annotated frame
+    # Decoded from the videos (the same frames the released code reads as
+    # extracted PNGs, docs/ubody.md); 'extracted' reads
+    # frames_root/<Scene>/<video>/<frame:06d>.png instead, as released.
+    frame_source='video',
     frames_root='images',
     data_mode='topdown',
     pipeline=[])
+dwpose_coco_ubody_train = dict(
+    type='CombinedDataset',
+    metainfo=dict(from_file='configs/_base_/datasets/coco_wholebody.py'),
+    datasets=[dwpose_coco_wholebody_train, dwpose_ubody_train],
+    test_mode=False)

@@ -1,12 +1,16 @@
 """DWPose two-stage distillation as one model (stage is a config switch)."""
 import copy
 import functools
+import os
+import os.path as osp
 from contextlib import nullcontext
+from urllib.parse import urlparse
 from typing import Dict, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
 from mmengine.config import Config, ConfigDict
+from mmengine.dist import barrier, get_dist_info
 from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from torch import Tensor
@@ -77,6 +81,50 @@ def _drop_pretrained_init(cfg: ConfigDict) -> ConfigDict:
     return cfg
 
 
+def fetch_checkpoint(path: str, config_key: str) -> str:
+    """A local file for ``path``: itself, or for an ``http(s)://`` URL (the
+    model-zoo URLs the real-scale configs name, as mmpose's configs do) the
+    copy in torch hub's cache (``$TORCH_HOME/hub/checkpoints``, where
+    mmengine's ``load_from_http`` also keeps it), downloaded once: rank 0
+    first, the other ranks after a barrier (each fetches it only if its
+    machine does not see that copy).
+
+    Raises:
+        RuntimeError: naming the URL and the config key, when the download
+            fails.
+    """
+    if not isinstance(path, str) or \
+            not path.startswith(('http://', 'https://')):
+        return path
+    from torch.hub import download_url_to_file, get_dir
+    cached = osp.join(get_dir(), 'checkpoints',
+                      osp.basename(urlparse(path).path))
+    rank, world_size = get_dist_info()
+
+    def fetch():
+        if osp.isfile(cached):
+            return
+        os.makedirs(osp.dirname(cached), exist_ok=True)
+        print_log(f'Downloading {path} (config key `{config_key}`) to '
+                  f'{cached}', logger='current')
+        try:
+            # writes a temporary file and renames it: never a partial file
+            download_url_to_file(path, cached, progress=False)
+        except Exception as err:
+            raise RuntimeError(
+                f'Checkpoint {path!r} (config key `{config_key}`) could not '
+                f'be downloaded: {type(err).__name__}: {err}. Download it '
+                'yourself and set the key to the local file.') from err
+
+    if rank == 0:
+        fetch()
+    if world_size > 1:
+        barrier()
+    if rank != 0:
+        fetch()
+    return cached
+
+
 #: ``teacher_autocast='auto'``: bf16 where the device computes it natively.
 AUTO_AUTOCAST = 'auto'
 
@@ -122,7 +170,10 @@ class DWPoseTwoStageDistiller(BaseModel):
     Distillation (Yang et al., ICCV-W 2023).
 
     ``stage=1`` (Sec. 3.1, first-stage distillation): a frozen pre-trained
-    ``teacher`` teaches the ``student`` from scratch with
+    ``teacher`` teaches the ``student`` "from scratch" (the paper's words:
+    not from a trained RTMPose; the student's backbone starts from whatever
+    its ``init_cfg`` names, in the stock RTMPose configs the CSPNeXt
+    pre-trained on AI Challenger + COCO, as in the released code) with
     ``L = L_gt + r(t) * (alpha * L_fea + beta * L_logit)``, where ``L_fea``
     matches the last backbone stage (:class:`FeatureDistillLoss`), ``L_logit``
     matches the head outputs over all keypoints (SimCC or heatmaps), and
@@ -148,11 +199,13 @@ class DWPoseTwoStageDistiller(BaseModel):
         teacher (dict | str, optional): teacher model, same forms (stage 1
             only). Its ``Pretrained`` init is dropped: ``teacher_ckpt`` loads.
         teacher_ckpt (str): stage 1: teacher checkpoint; stage 2: stage-1
-            checkpoint (a distiller checkpoint or an exported student).
+            checkpoint (a distiller checkpoint or an exported student). A
+            local file or an ``http(s)://`` URL (downloaded once into torch
+            hub's cache, see :func:`fetch_checkpoint`).
         stage (int): 1 or 2.
         feature_distill (dict, optional): stage-1 feature loss config,
             e.g. ``dict(type='FeatureDistillLoss', student_channels=768,
-            teacher_channels=1024, alpha=5e-5)``.
+            teacher_channels=1024, alpha=7e-5)`` (the released value).
         logit_distill (dict): logit loss config (``SimCCLogitDistillLoss`` or
             ``HeatmapLogitDistillLoss``); weight beta=0.1 in stage 1,
             gamma=1 in stage 2.
@@ -162,13 +215,22 @@ class DWPoseTwoStageDistiller(BaseModel):
         decay (bool, optional): apply ``r(t)`` to the distillation losses.
             Default: True in stage 1, False in stage 2.
         teacher_autocast (str, optional): run the frozen teacher's backbone
-            (and neck) under autocast: ``None`` (fp32, the paper's setting),
+            (and neck) under autocast: ``None`` (fp32, as the released code),
             a dtype name such as ``'bfloat16'``, or ``'auto'``: bfloat16
             where the device computes it natively (CUDA Ampere or newer;
             CPUs with AVX512-BF16 or AMX), fp32 elsewhere. The teacher's
             head always runs in fp32 on fp32 features. The real-scale stage-1 configs use
             ``'auto'``; docs/benchmarks.md has the speed and the README the
             measured effect on accuracy.
+        teacher_train_mode (bool): ``False`` (default): the frozen networks
+            (stage 1: the teacher; stage 2: the stage-1 backbone/neck and
+            head) stay in eval mode, so their BN layers use and keep their
+            running statistics. ``True``: they follow ``model.train()`` /
+            ``model.eval()`` as in the released code (IDEA-Research/DWPose
+            ``PoseEstimatorDistiller``, whose teacher is an ordinary child
+            module): during training their BN layers normalise with batch
+            statistics and update their running statistics (stage 2:
+            the ones validation then uses). Gradients stay off either way.
         data_preprocessor (dict, optional): defaults to the student's.
     """
 
@@ -183,6 +245,7 @@ class DWPoseTwoStageDistiller(BaseModel):
                  use_gt_loss: Optional[bool] = None,
                  decay: Optional[bool] = None,
                  teacher_autocast: Optional[str] = None,
+                 teacher_train_mode: bool = False,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         if stage not in (1, 2):
@@ -203,6 +266,10 @@ class DWPoseTwoStageDistiller(BaseModel):
         if teacher_autocast not in (None, AUTO_AUTOCAST):
             _dtype(teacher_autocast)  # a clear error at build time
         self.teacher_autocast = teacher_autocast
+        if not isinstance(teacher_train_mode, bool):
+            raise TypeError('DWPoseTwoStageDistiller: teacher_train_mode must '
+                            f'be True or False, got {teacher_train_mode!r}')
+        self.teacher_train_mode = teacher_train_mode
         self._autocast_logged = False
         self._progress: Optional[Tuple[int, int]] = None
 
@@ -219,7 +286,9 @@ class DWPoseTwoStageDistiller(BaseModel):
             teacher_cfg = _drop_pretrained_init(_model_cfg(teacher, 'teacher'))
             teacher_cfg.pop('data_preprocessor', None)
             teacher_net = MODELS.build(teacher_cfg)
-            ckpt = load_checkpoint_file(teacher_ckpt, 'model.teacher_ckpt')
+            ckpt = load_checkpoint_file(
+                fetch_checkpoint(teacher_ckpt, 'model.teacher_ckpt'),
+                'model.teacher_ckpt')
             sd = extract_state_dict(ckpt)
             if any(k.startswith('student.') for k in sd):
                 sd = strip_prefix(sd, 'student.')  # a stage-1 distiller ckpt
@@ -247,7 +316,8 @@ class DWPoseTwoStageDistiller(BaseModel):
     # ------------------------------------------------------------------ set-up
     @staticmethod
     def _read_stage1_checkpoint(path: str) -> Dict[str, Tensor]:
-        sd = extract_state_dict(load_checkpoint_file(path, 'model.teacher_ckpt'))
+        sd = extract_state_dict(load_checkpoint_file(
+            fetch_checkpoint(path, 'model.teacher_ckpt'), 'model.teacher_ckpt'))
         if any(k.startswith('student.') for k in sd):
             sd = strip_prefix(sd, 'student.')  # a distiller checkpoint
         return sd
@@ -308,9 +378,14 @@ class DWPoseTwoStageDistiller(BaseModel):
 
     def train(self, mode: bool = True):
         super().train(mode)
+        frozen_mode = mode and self.teacher_train_mode
         if self.stage == 2:
             for part in self._frozen_trunk():
-                part.eval()  # frozen BN statistics, whatever the runner says
+                # eval: frozen BN statistics, whatever the runner says
+                part.train(frozen_mode)
+        frozen = getattr(self, '_teacher', None)  # None while being built
+        if frozen is not None:
+            frozen.module.train(frozen_mode)
         return self
 
     @property

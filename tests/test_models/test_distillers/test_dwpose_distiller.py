@@ -433,3 +433,69 @@ def test_teacher_autocast_runs_the_teacher_in_that_dtype(teacher_ckpt,
 def test_bad_teacher_autocast_is_named_at_build(teacher_ckpt, value):
     with pytest.raises(ValueError, match=repr(value)):
         MODELS.build(distiller_cfg(teacher_ckpt, teacher_autocast=value))
+
+
+@pytest.mark.parametrize('stage', [1, 2])
+def test_teacher_train_mode_restores_the_released_bn_behaviour(
+        stage, teacher_ckpt, tmp_path):
+    """teacher_train_mode=True: the frozen part follows model.train() as in
+    the released code (batch statistics, running statistics updated);
+    False (default): it stays in eval mode. No gradients either way."""
+    ckpt = teacher_ckpt
+    if stage == 2:
+        stage1 = MODELS.build(distiller_cfg(teacher_ckpt))
+        ckpt = str(tmp_path / 's1.pth')
+        torch.save({'state_dict': stage1.state_dict()}, ckpt)
+    x = torch.randn(2, 3, 64, 64)
+    for released in (False, True):
+        model = MODELS.build(distiller_cfg(ckpt, stage=stage,
+                                           teacher_train_mode=released))
+        frozen = model.teacher if stage == 1 else model.student.backbone
+        bn = next(m for m in frozen.modules()
+                  if isinstance(m, torch.nn.modules.batchnorm._BatchNorm))
+        before = bn.running_mean.clone()
+        model.train()
+        assert bn.training is released
+        if stage == 2:
+            assert model.student.head.training
+        with torch.no_grad():
+            model.loss(x, []) if stage == 2 else \
+                model._teacher_outputs(x)
+        assert torch.equal(bn.running_mean, before) is not released
+        model.eval()
+        assert not bn.training
+        assert not any(p.requires_grad for p in frozen.parameters())
+    with pytest.raises(TypeError, match='teacher_train_mode'):
+        MODELS.build(distiller_cfg(teacher_ckpt, teacher_train_mode='yes'))
+
+
+def test_teacher_ckpt_url_is_fetched_once_into_the_hub_cache(
+        teacher_ckpt, tmp_path, monkeypatch):
+    """The real-scale configs name model-zoo URLs, as mmpose's do."""
+    import shutil
+    import torch.hub
+    calls = []
+
+    def fake_download(url, dst, progress=True):
+        calls.append(url)
+        shutil.copyfile(teacher_ckpt, dst)
+
+    monkeypatch.setattr(torch.hub, 'get_dir', lambda: str(tmp_path / 'hub'))
+    monkeypatch.setattr(torch.hub, 'download_url_to_file', fake_download)
+    url = 'https://download.openmmlab.com/mmpose/v1/x/teacher-0123abcd.pth'
+    for _ in range(2):
+        model = MODELS.build(distiller_cfg(url))
+    assert calls == [url]  # the second build reads the cached copy
+    assert osp.isfile(tmp_path / 'hub' / 'checkpoints' / 'teacher-0123abcd.pth')
+    sd = load_checkpoint_file(teacher_ckpt)['state_dict']
+    for k, v in model.teacher.state_dict().items():
+        assert torch.equal(v, sd[k]), k
+
+    def failing(url, dst, progress=True):
+        raise OSError('no route to host')
+
+    monkeypatch.setattr(torch.hub, 'download_url_to_file', failing)
+    other = 'https://download.openmmlab.com/mmpose/v1/x/other.pth'
+    with pytest.raises(RuntimeError, match=r'other\.pth.*model\.teacher_ckpt'
+                       r'.*no route to host'):
+        MODELS.build(distiller_cfg(other))
