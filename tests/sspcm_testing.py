@@ -1,6 +1,7 @@
 """Shared by the SSPCM tests: tiny synthetic data on disk and the synthetic
 SSPCM config pointed at it (``import sspcm_testing``: tests/ is on
 sys.path)."""
+import os
 import os.path as osp
 import uuid
 
@@ -96,3 +97,140 @@ def build_runner(cfg):
     return build(cfg)
 
 
+
+
+# ------------------------------------------------------------------------
+# Running a shipped config as shipped: only data paths, weight sources and
+# loader resources change (tests/test_configs/test_sspcm_configs.py).
+# ------------------------------------------------------------------------
+def make_real_format_data(root, coco_labeled_files=(), num_labeled=1,
+                          num_unlabeled=2):
+    """Tiny data in the layouts the real-scale SSPCM configs read, under
+    ``root`` (``coco/``, ``mpii/``, ``aic/``); returns ``{'data/coco/':
+    <root>/coco/, ...}``, the prefixes the configs name mapped to the
+    generated roots.
+
+    COCO train holds ``num_unlabeled`` people (the unlabeled set of the
+    paper configs), and each labeled file in ``coco_labeled_files``
+    (relative to the COCO root) is made by ``tools/split_semi.py`` with the
+    paper's protocol (the first ``num_labeled`` instances). The wild
+    detection file holds ``num_unlabeled`` boxes, AI Challenger train
+    ``num_unlabeled`` people."""
+    from mmpose_kd.datasets.synthetic import (write_aic_layout,
+                                              write_coco_body_layout,
+                                              write_mpii_layout)
+    root = str(root)
+    coco = write_coco_body_layout(root, num_train_images=4,
+                                  max_train_instances=num_unlabeled,
+                                  num_wild_boxes=num_unlabeled, seed=0)
+    mpii = write_mpii_layout(root, num_train_images=2, num_val_images=2,
+                             seed=1)
+    aic = write_aic_layout(root, num_train_images=4,
+                           max_train_instances=num_unlabeled, seed=2)
+    split_semi = load_tool('split_semi')
+    for rel in coco_labeled_files:
+        split_semi.main([
+            coco['train_ann_file'], '--unit', 'instances', '--order',
+            'first', '--num-labeled', str(num_labeled), '--unlabeled', 'all',
+            '--out-labeled', osp.join(coco['data_root'], rel)
+        ])
+    return {'data/coco/': coco['data_root'], 'data/mpii/': mpii['data_root'],
+            'data/aic/': aic['data_root']}
+
+
+def redirect_data(cfg, prefixes):
+    """Replace the data prefixes (``'data/coco/'`` ...) at the start of every
+    string of the data loaders and evaluators (in place)."""
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                node[key] = walk(value)
+            return node
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if isinstance(node, str):
+            for prefix, target in prefixes.items():
+                if node.startswith(prefix):
+                    return target + node[len(prefix):]
+        return node
+
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader',
+                 'val_evaluator', 'test_evaluator'):
+        if cfg.get(name) is not None:
+            walk(cfg[name])
+    return cfg
+
+
+def shrink_loaders(cfg, labeled_bs=1, unlabeled_bs=1, val_bs=2):
+    """Batch sizes and worker resources for a CPU test (in place)."""
+    loaders = [(cfg.train_dataloader.labeled, labeled_bs),
+               (cfg.train_dataloader.unlabeled, unlabeled_bs)]
+    loaders += [(cfg[name], val_bs) for name in ('val_dataloader',
+                                                 'test_dataloader')
+                if cfg.get(name) is not None]
+    for loader, batch_size in loaders:
+        loader.batch_size = batch_size
+        loader.num_workers = 0
+        loader.persistent_workers = False
+    return cfg
+
+
+def pretrained_sources(cfg_node):
+    """``(owner, checkpoint)`` for every ``init_cfg=dict(type='Pretrained',
+    ...)`` under ``cfg_node``; ``owner`` is the config dict (a backbone)
+    that holds it."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            init = node.get('init_cfg')
+            if isinstance(init, dict) and init.get('type') == 'Pretrained':
+                found.append((node, init['checkpoint']))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                walk(value)
+
+    walk(cfg_node)
+    return found
+
+
+def checkpoint_url(checkpoint: str) -> str:
+    """The URL mmengine downloads for a config's checkpoint name."""
+    if checkpoint.startswith('torchvision://'):
+        from mmengine.runner.checkpoint import get_torchvision_models
+        return get_torchvision_models()[checkpoint[len('torchvision://'):]]
+    if checkpoint.startswith(('http://', 'https://')):
+        return checkpoint
+    raise ValueError(f'{checkpoint!r} is not a public weight source '
+                     '(torchvision:// or a URL)')
+
+
+def write_stand_in_weights(cfg, hub_dir):
+    """Random weights, for every pretrained checkpoint the config names, in
+    ``<hub_dir>/checkpoints/<file name of its URL>``: where mmengine (through
+    ``torch.hub``) looks before downloading, once ``torch.hub``'s directory
+    is ``hub_dir``. Returns ``{file path: state dict}``."""
+    import copy
+
+    import torch
+    from mmpose.registry import MODELS
+    os.makedirs(osp.join(str(hub_dir), 'checkpoints'), exist_ok=True)
+    written = {}
+    for owner, checkpoint in pretrained_sources(cfg.model):
+        url = checkpoint_url(checkpoint)
+        path = osp.join(str(hub_dir), 'checkpoints', osp.basename(url))
+        if path in written:
+            continue
+        if osp.exists(path):
+            written[path] = torch.load(path, map_location='cpu')
+            continue
+        backbone = copy.deepcopy(dict(owner))
+        backbone.pop('init_cfg')
+        torch.manual_seed(len(written) + 1)
+        state = MODELS.build(backbone).state_dict()
+        torch.save(state, path)
+        written[path] = state
+    return written

@@ -1,15 +1,16 @@
-# SSPCM, paper Table 1 setting: COCO with 1000 labeled train2017 images
-# (ResNet-18 A, B, C), the rest of train2017 unlabeled. Paper (not measured
-# here), 1K labels, ResNet-18: supervised 31.5, PoseDual 44.6, SSPCM 46.9 AP.
-# Labeled / unlabeled files: tools/split_semi.py --num-labeled 1000 (see the
-# base config).
-_base_ = ['./_sspcm_coco_semi_base.py']
+# SSPCM, paper Table 1: COCO with 1K labels (the first 1000 person
+# instances of train2017), all of train2017 unlabeled, ResNet-18 networks
+# A, B, C; ground-truth boxes, no flip test. Every other setting:
+# ./_base_/sspcm_coco.py and docs/recipes_sspcm.md.
+#
+#   python tools/split_semi.py data/coco/annotations/person_keypoints_train2017.json \
+#       --unit instances --order first --num-labeled 1000 --unlabeled all \
+#       --out-labeled data/coco/annotations/person_keypoints_train2017_first-1k-instances.json
+#   python tools/train.py configs/sspcm/sspcm_res18_coco-1k_256x192.py
+_base_ = ['./_base_/sspcm_coco.py']
+
 train_dataloader = dict(
     labeled=dict(
         dataset=dict(
-            ann_file='annotations/person_keypoints_train2017_1k'
-            '_labeled.json')),
-    unlabeled=dict(
-        dataset=dict(
-            ann_file='annotations/person_keypoints_train2017_1k'
-            '_unlabeled.json')))
+            ann_file='annotations/'
+            'person_keypoints_train2017_first-1k-instances.json')))

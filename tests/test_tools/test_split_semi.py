@@ -1,4 +1,5 @@
-"""tools/split_semi.py: seeded image-level split of a COCO keypoint file."""
+"""tools/split_semi.py: the paper's instance protocol (first N person
+instances labeled, all unlabeled) and the seeded image-level split."""
 import json
 import os.path as osp
 
@@ -137,3 +138,117 @@ def test_bad_input_names_the_file(tmp_path):
     bad.write_text(json.dumps(dict(images=[])))
     with pytest.raises(KeyError, match='annotations'):
         split_semi.main([str(bad), '--num-labeled', '1'])
+
+
+# ---------------------------------------------------------------- instances
+def _coco_for_instances():
+    """Images listed out of id order; annotations interleaved across images.
+    Some people are not training instances under the official rule."""
+    images = [dict(id=i, file_name=f'{i:04d}.jpg', width=100, height=80)
+              for i in (30, 10, 20, 40)]
+    kpts = [5, 6, 2] * 17
+
+    def ann(aid, image_id, **kw):
+        a = dict(id=aid, image_id=image_id, category_id=1,
+                 bbox=[10, 10, 30, 40], keypoints=list(kpts),
+                 num_keypoints=17, iscrowd=0, area=800.)
+        a.update(kw)
+        return a
+
+    anns = [
+        ann(1, 10), ann(2, 30),
+        ann(3, 30, iscrowd=1),                      # crowd
+        ann(4, 20, keypoints=[0] * 51, num_keypoints=0),  # no keypoints
+        ann(5, 30), ann(6, 10, area=0.),            # zero area
+        ann(7, 20, bbox=[120, 10, 30, 40]),         # box outside the image
+        ann(8, 20), ann(9, 40, category_id=2),      # not a person
+        ann(10, 40), ann(11, 10),
+    ]
+    categories = [dict(id=1, name='person'), dict(id=2, name='dog')]
+    return dict(info=dict(description='toy'), categories=categories,
+                images=images, annotations=anns)
+
+
+def test_instances_first_follows_the_official_order_and_rule():
+    coco = _coco_for_instances()
+    # official order: images in file order (30, 10, 20, 40), each image's
+    # annotations in file order; training instances only
+    expected = [2, 5, 1, 11, 8, 10]
+    assert [a['id'] for a in split_semi.eligible_instances(coco)] == expected
+    for n in (1, 3, 6):
+        labeled, unlabeled = split_semi.split_coco(
+            coco, num_labeled=n, unit='instances', order='first',
+            unlabeled='all')
+        assert [a['id'] for a in labeled['annotations']] == expected[:n]
+        ids = {a['image_id'] for a in labeled['annotations']}
+        assert [img['id'] for img in labeled['images']] == [
+            img['id'] for img in coco['images'] if img['id'] in ids]
+        assert labeled['categories'] == coco['categories']
+        # the unlabeled part is everything, labeled people included
+        assert unlabeled['images'] == coco['images']
+        assert unlabeled['annotations'] == coco['annotations']
+    with pytest.raises(ValueError, match='between 1 and the 6 instances'):
+        split_semi.split_coco(coco, num_labeled=7, unit='instances')
+
+
+def test_instances_rest_is_the_complement():
+    coco = _coco_for_instances()
+    labeled, unlabeled = split_semi.split_coco(
+        coco, num_labeled=3, unit='instances', order='first')
+    lab = {a['id'] for a in labeled['annotations']}
+    unl = {a['id'] for a in unlabeled['annotations']}
+    assert lab == {2, 5, 1}
+    assert lab.isdisjoint(unl)
+    assert lab | unl == {a['id'] for a in coco['annotations']}
+    # an image keeps its other people in the unlabeled part
+    assert {img['id'] for img in unlabeled['images']} == {10, 20, 30, 40}
+
+
+def test_instances_random_is_seeded():
+    coco = _coco_for_instances()
+    pick = lambda s: [a['id'] for a in split_semi.split_coco(  # noqa: E731
+        coco, num_labeled=3, unit='instances', seed=s)[0]['annotations']]
+    assert pick(1) == pick(1)
+    assert all(set(pick(s)) <= {2, 5, 1, 11, 8, 10} for s in range(5))
+    assert len({tuple(pick(s)) for s in range(6)}) > 1
+
+
+def test_images_first_takes_the_first_eligible_images_in_file_order():
+    coco = _coco_for_instances()
+    labeled, unlabeled = split_semi.split_coco(coco, num_labeled=2,
+                                               order='first')
+    assert [img['id'] for img in labeled['images']] == [30, 10]
+    assert [img['id'] for img in unlabeled['images']] == [20, 40]
+
+
+def test_mmpose_loads_exactly_the_first_n_instances(tmp_path):
+    from mmpose.datasets import CocoDataset
+    coco = _coco_for_instances()
+    labeled, _ = split_semi.split_coco(coco, num_labeled=4, unit='instances',
+                                       order='first', unlabeled='all')
+    path = tmp_path / 'labeled.json'
+    path.write_text(json.dumps(labeled))
+    dataset = CocoDataset(ann_file=str(path), data_mode='topdown',
+                          pipeline=[], serialize_data=False)
+    assert [dataset.get_data_info(i)['id'] for i in range(len(dataset))] \
+        == [2, 5, 1, 11]
+
+
+def test_cli_paper_protocol_writes_only_the_labeled_file(tmp_path, capsys):
+    ann = tmp_path / 'train.json'
+    ann.write_text(json.dumps(_coco_for_instances()))
+    out = tmp_path / 'first.json'
+    assert split_semi.main([str(ann), '--unit', 'instances', '--order',
+                            'first', '--num-labeled', '3', '--unlabeled',
+                            'all', '--out-labeled', str(out)]) == 0
+    assert [a['id'] for a in json.loads(out.read_text())['annotations']] \
+        == [2, 5, 1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['first.json',
+                                                          'train.json']
+    text = capsys.readouterr().out
+    assert 'first 3 instances' in text
+    assert f'{ann} (the input itself)' in text
+    # default names carry the unit
+    split_semi.main([str(ann), '--unit', 'instances', '--num-labeled', '2'])
+    assert (tmp_path / 'train_labeled-2-instances.json').is_file()
+    assert (tmp_path / 'train_unlabeled-2-instances.json').is_file()

@@ -24,6 +24,9 @@ Building blocks (each usable alone; see ``docs/synthetic_data.md``):
 ``generate_wholebody_dataset`` train/val splits on disk, COCO layout
 ``draw_annotations(img, anns)`` overlay keypoints/boxes to inspect a sample
 ``preview_grid(seed, ...)``   first images of a split, plain | annotated
+``write_coco_body_layout``    COCO body-17 layout (+ wild images, boxes)
+``write_mpii_layout``         MPII layout (mmpose json + head boxes .mat)
+``write_aic_layout``          AI Challenger layout (mmpose's json)
 ============================  ==============================================
 """
 from .appearance import PersonAppearance, sample_appearance
@@ -38,6 +41,8 @@ from .scene import (PersonSpec, compose_scene, keypoint_visibility,
 from .visualize import draw_annotations, preview_grid, save_preview
 from .wholebody import generate_wholebody_dataset, write_split
 from .ubody import generate_ubody_dataset, render_ubody_video  # noqa: F401
+from .body_formats import (write_aic_layout, write_coco_body_layout,  # noqa
+                           write_mpii_layout)
 
 __all__ = [
     'PersonAppearance', 'sample_appearance', 'build_coco_json',
@@ -47,5 +52,6 @@ __all__ = [
     'render_background', 'render_person', 'PersonSpec', 'compose_scene',
     'keypoint_visibility', 'move_people', 'render_scene', 'sample_people',
     'generate_wholebody_dataset', 'write_split', 'draw_annotations',
-    'preview_grid', 'save_preview'
+    'preview_grid', 'save_preview', 'write_coco_body_layout',
+    'write_mpii_layout', 'write_aic_layout'
 ]
