@@ -3,7 +3,7 @@
 # Released as:
 #   IDEA-Research/DWPose mmpose/configs/distiller/wholebody_2d_key/s1_dis/rtmpose_l_dis_m__coco-256x192.py
 #   mmpose 1.3.2 configs/wholebody_2d_keypoint/dwpose/coco-wholebody/s1_dis/dwpose_l_dis_m_coco-256x192.py
-# Every setting against the release: docs/recipes_dwpose.md.
+# Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s1_l-dis-m_coco-wholebody-256x192.py
 #   tools/export_student.py configs/dwpose/dwpose-s1_l-dis-m_coco-wholebody-256x192.py \

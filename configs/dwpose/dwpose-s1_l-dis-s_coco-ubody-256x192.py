@@ -3,7 +3,7 @@
 # Released as:
 #   IDEA-Research/DWPose mmpose/configs/distiller/ubody/s1_dis/dwpose_l_dis_s__coco-ubody-256x192.py
 #   mmpose 1.3.2 configs/wholebody_2d_keypoint/dwpose/ubody/s1_dis/dwpose_l_dis_s_coco-ubody-256x192.py
-# Every setting against the release: docs/recipes_dwpose.md.
+# Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s1_l-dis-s_coco-ubody-256x192.py
 #   tools/export_student.py configs/dwpose/dwpose-s1_l-dis-s_coco-ubody-256x192.py \

@@ -2,7 +2,7 @@
 # RTMPose-t student on COCO (17 body keypoints), 256x192.
 # Released as:
 #   IDEA-Research/DWPose mmpose/configs/distiller/body_2d_keypoint/s1_dis/rtmpose_l_dis_t__body_coco-256x192.py
-# Every setting against the release: docs/recipes_dwpose.md.
+# Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s1_l-dis-t_body-coco-256x192.py
 #   tools/export_student.py configs/dwpose/dwpose-s1_l-dis-t_body-coco-256x192.py \

@@ -2,7 +2,7 @@
 # RTMPose-t student on COCO-WholeBody, 256x192.
 # Not released for COCO-WholeBody alone (only with UBody); the same recipe
 # as l-dis-m, with the data and schedule of the released ucoco RTMPose-t config.
-# Every setting against the release: docs/recipes_dwpose.md.
+# Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s1_l-dis-t_coco-wholebody-256x192.py
 #   tools/export_student.py configs/dwpose/dwpose-s1_l-dis-t_coco-wholebody-256x192.py \

@@ -3,7 +3,7 @@
 # Released as:
 #   IDEA-Research/DWPose mmpose/configs/distiller/ubody/s1_dis/rtmpose_x_dis_l__coco-ubody-384x288.py
 #   mmpose 1.3.2 configs/wholebody_2d_keypoint/dwpose/ubody/s1_dis/rtmpose_x_dis_l_coco-ubody-384x288.py
-# Every setting against the release: docs/recipes_dwpose.md.
+# Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s1_x-dis-l_coco-ubody-384x288.py
 #   tools/export_student.py configs/dwpose/dwpose-s1_x-dis-l_coco-ubody-384x288.py \

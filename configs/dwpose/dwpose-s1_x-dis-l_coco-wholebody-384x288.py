@@ -2,7 +2,7 @@
 # RTMPose-l student on COCO-WholeBody, 384x288.
 # Released as:
 #   mmpose 1.3.2 configs/wholebody_2d_keypoint/dwpose/coco-wholebody/s1_dis/dwpose_x_dis_l_coco-384x288.py
-# Every setting against the release: docs/recipes_dwpose.md.
+# Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s1_x-dis-l_coco-wholebody-384x288.py
 #   tools/export_student.py configs/dwpose/dwpose-s1_x-dis-l_coco-wholebody-384x288.py \

@@ -3,7 +3,7 @@
 # Released as:
 #   IDEA-Research/DWPose mmpose/configs/distiller/ubody/s2_dis/dwpose_l-ll__coco-ubody-384x288.py
 #   mmpose 1.3.2 configs/wholebody_2d_keypoint/dwpose/ubody/s2_dis/dwpose_l-ll_coco-ubody-384x288.py
-# Every setting against the release: docs/recipes_dwpose.md.
+# Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s2_l-ll_coco-ubody-384x288.py
 _base_ = [

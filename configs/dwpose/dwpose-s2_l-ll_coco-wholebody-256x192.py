@@ -2,7 +2,7 @@
 # RTMPose-l on COCO-WholeBody, 256x192, 60 epochs.
 # Released as:
 #   IDEA-Research/DWPose mmpose/configs/distiller/wholebody_2d_key/s2_dis/rtmpose_l-ll__coco-256x192.py
-# Every setting against the release: docs/recipes_dwpose.md.
+# Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s2_l-ll_coco-wholebody-256x192.py
 _base_ = [

@@ -2,7 +2,7 @@
 # RTMPose-l on COCO-WholeBody, 384x288, 60 epochs.
 # Released as:
 #   mmpose 1.3.2 configs/wholebody_2d_keypoint/dwpose/coco-wholebody/s2_dis/dwpose_l-ll_coco-384x288.py
-# Every setting against the release: docs/recipes_dwpose.md.
+# Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s2_l-ll_coco-wholebody-384x288.py
 _base_ = [

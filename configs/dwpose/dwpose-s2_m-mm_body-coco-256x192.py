@@ -2,7 +2,7 @@
 # RTMPose-m on COCO (17 body keypoints), 256x192, 80 epochs.
 # Released as:
 #   IDEA-Research/DWPose mmpose/configs/distiller/body_2d_keypoint/s2_dis/rtmpose_m-mm__body_coco-256x192.py
-# Every setting against the release: docs/recipes_dwpose.md.
+# Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s2_m-mm_body-coco-256x192.py
 _base_ = [

@@ -3,7 +3,7 @@
 # Released as:
 #   IDEA-Research/DWPose mmpose/configs/distiller/wholebody_2d_key/s2_dis/rtmpose_m-mm__coco-256x192.py
 #   mmpose 1.3.2 configs/wholebody_2d_keypoint/dwpose/coco-wholebody/s2_dis/dwpose_m-mm_coco-256x192.py
-# Every setting against the release: docs/recipes_dwpose.md.
+# Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s2_m-mm_coco-wholebody-256x192.py
 _base_ = [

@@ -2,7 +2,7 @@
 # RTMPose-t on COCO (17 body keypoints), 256x192, 80 epochs.
 # Released as:
 #   IDEA-Research/DWPose mmpose/configs/distiller/body_2d_keypoint/s2_dis/rtmpose_t-tt__body_coco-256x192.py
-# Every setting against the release: docs/recipes_dwpose.md.
+# Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s2_t-tt_body-coco-256x192.py
 _base_ = [

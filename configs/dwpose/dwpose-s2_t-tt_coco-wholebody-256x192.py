@@ -1,7 +1,7 @@
 # DWPose stage 2 (Yang et al., ICCV-W 2023, Sec. 3.2, head-aware self-KD):
 # RTMPose-t on COCO-WholeBody, 256x192, 60 epochs.
 # Not released for COCO-WholeBody alone (only with UBody); the same recipe.
-# Every setting against the release: docs/recipes_dwpose.md.
+# Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s2_t-tt_coco-wholebody-256x192.py
 _base_ = [

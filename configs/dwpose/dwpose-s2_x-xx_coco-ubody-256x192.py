@@ -3,7 +3,7 @@
 # public RTMPose-x ucoco model (the released repo has no stage 1 for it).
 # Released as:
 #   IDEA-Research/DWPose mmpose/configs/distiller/ubody/s2_dis/rtmpose_x-xx__coco-ubody-256x192.py
-# Every setting against the release: docs/recipes_dwpose.md.
+# Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s2_x-xx_coco-ubody-256x192.py
 _base_ = [

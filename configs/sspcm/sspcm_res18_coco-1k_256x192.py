@@ -1,7 +1,7 @@
 # SSPCM, paper Table 1: COCO with 1K labels (the first 1000 person
 # instances of train2017), all of train2017 unlabeled, ResNet-18 networks
 # A, B, C; ground-truth boxes, no flip test. Every other setting:
-# ./_base_/sspcm_coco.py and docs/recipes_sspcm.md.
+# ./_base_/sspcm_coco.py and docs/recipes.md (SSPCM).
 #
 #   python tools/split_semi.py data/coco/annotations/person_keypoints_train2017.json \
 #       --unit instances --order first --num-labeled 1000 --unlabeled all \

@@ -72,7 +72,7 @@ def _augmentation(pipeline):
 
 @pytest.mark.parametrize('path', REAL, ids=ids(REAL))
 def test_real_config_follows_the_official_recipe(path):
-    """The settings docs/recipes_sspcm.md gives as the official ones."""
+    """The settings docs/recipes.md (SSPCM) gives as the official ones."""
     cfg = Config.fromfile(path)
     name = osp.basename(path)
     optimizer = cfg.optim_wrapper.optimizer

@@ -8,7 +8,7 @@
 #
 # mmengine forbids a top-level key that two bases both define, so every name
 # here starts with `dwpose_`; the pair config applies them in a few fixed
-# lines. docs/recipes_dwpose.md compares every setting with the released
+# lines. docs/recipes.md (DWPose) compares every setting with the released
 # configs (IDEA-Research/DWPose mmpose/configs/distiller/*/s1_dis/,
 # mmpose 1.3.2 configs/wholebody_2d_keypoint/dwpose/*/s1_dis/).
 custom_imports = dict(imports=['mmpose_kd'], allow_failed_imports=False)

@@ -6,7 +6,7 @@
 #               './_base_/dwpose-s2.py']
 #
 # All names start with `dwpose_` (mmengine forbids a key two bases define).
-# docs/recipes_dwpose.md compares every setting with the released configs
+# docs/recipes.md (DWPose) compares every setting with the released configs
 # (IDEA-Research/DWPose mmpose/configs/distiller/*/s2_dis/, mmpose 1.3.2
 # configs/wholebody_2d_keypoint/dwpose/*/s2_dis/).
 #

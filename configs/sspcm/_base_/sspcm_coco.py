@@ -3,7 +3,7 @@
 # files (hlz0606/SSPCM, SSPCM/experiments/mix_coco_coco/res18/
 # my_256x192_COCO10K_PoseTriple_3model_time_and_uncertainty_correct_base+
 # KpCutMix=2+Score=01.yaml and SSPCM/lib/); as it stands, the paper's 1K
-# setting with ResNet-18 A, B, C. docs/recipes_sspcm.md compares every
+# setting with ResNet-18 A, B, C. docs/recipes.md (SSPCM) compares every
 # setting with the reference and names the key that restores it where ours
 # differs.
 #
@@ -63,7 +63,7 @@ paper_test_cfg = dict(flip_test=False, flip_mode='heatmap',
 # ImageNet-pretrained backbones, named as mmpose names them (mmengine
 # downloads them on first use). The official ResNet-18 starts from
 # PoseDual's resnet18_5c_gluon_posedual.pth (a Google-Drive file, see
-# docs/recipes_sspcm.md); its ResNet-50 from torchvision's ImageNet weights.
+# docs/recipes.md (SSPCM)); its ResNet-50 from torchvision's ImageNet weights.
 resnet18 = dict(
     _base_.model,
     backbone=dict(

@@ -4,7 +4,7 @@
 # 256x192_COCO_COCOUnlabel_PoseTriple_all_module.yaml (ResNet-18; the
 # ResNet-50 setting follows xierc/Semi_Human_Pose experiments/mix_coco_coco/
 # res50/256x192_COCO_COCOunlabel_PoseDual_JointCut.yaml, the same schedule).
-# Everything else as ./sspcm_coco.py; docs/recipes_sspcm.md lists each
+# Everything else as ./sspcm_coco.py; docs/recipes.md (SSPCM) lists each
 # setting.
 #
 # The wild images have no annotation: the official code takes every person

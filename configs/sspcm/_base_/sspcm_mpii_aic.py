@@ -7,7 +7,7 @@
 # is PoseDual's file (xierc/Semi_Human_Pose experiments/mix_mpii_ai/res18/
 # 256x256_PoseDual_JointCut5.yaml), ResNet-18 at 256x256. Everything that is
 # not data or schedule is the COCO settings' (./sspcm_coco.py);
-# docs/recipes_sspcm.md lists each setting.
+# docs/recipes.md (SSPCM) lists each setting.
 _base_ = [
     'mmpose::body_2d_keypoint/topdown_heatmap/mpii/'
     'td-hm_res50_8xb64-210e_mpii-256x256.py',
