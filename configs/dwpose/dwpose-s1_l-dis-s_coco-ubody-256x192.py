@@ -18,7 +18,7 @@ model = dict(
     _base_.dwpose_s1_model,
     _delete_=True,
     student='mmpose::wholebody_2d_keypoint/rtmpose/ubody/rtmpose-s_8xb64-270e_coco-ubody-wholebody-256x192.py',  # noqa: E501
-    teacher='mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/rtmpose-l_8xb64-270e_coco-wholebody-256x192.py',  # noqa: E501
+    teacher='mmpose::wholebody_2d_keypoint/rtmpose/ubody/rtmpose-l_8xb64-270e_coco-ubody-wholebody-256x192.py',  # noqa: E501
     teacher_ckpt='https://download.openmmlab.com/mmpose/v1/projects/rtmposev1/rtmpose-l_ucoco_256x192-95bb32f5_20230822.pth',  # noqa: E501
     feature_distill=dict(
         _base_.dwpose_s1_model.feature_distill,

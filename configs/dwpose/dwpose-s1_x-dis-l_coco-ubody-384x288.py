@@ -17,8 +17,8 @@ _base_ = [
 model = dict(
     _base_.dwpose_s1_model,
     _delete_=True,
-    student='mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/rtmpose-l_8xb32-270e_coco-wholebody-384x288.py',  # noqa: E501
-    teacher='mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/rtmpose-x_8xb32-270e_coco-wholebody-384x288.py',  # noqa: E501
+    student='mmpose::wholebody_2d_keypoint/rtmpose/ubody/rtmpose-l_8xb32-270e_coco-ubody-wholebody-384x288.py',  # noqa: E501
+    teacher='mmpose::wholebody_2d_keypoint/rtmpose/ubody/rtmpose-x_8xb32-270e_coco-ubody-wholebody-384x288.py',  # noqa: E501
     teacher_ckpt='https://download.openmmlab.com/mmpose/v1/projects/rtmposev1/rtmpose-x_ucoco_384x288-f5b50679_20230822.pth',  # noqa: E501
     feature_distill=dict(
         _base_.dwpose_s1_model.feature_distill,
