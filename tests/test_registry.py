@@ -65,3 +65,18 @@ def test_custom_imports_in_a_stock_config(tmp_path):
     out = subprocess.run([sys.executable, '-c', code], capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip().endswith('FeatureDistillLoss')
+
+
+def test_import_stays_light():
+    """`import mmpose_kd` (what custom_imports does in every config) loads
+    neither the synthetic data generator, the unlabeled-set builder nor
+    onnx: they are imported where they are used."""
+    import subprocess
+    import sys
+    code = ('import sys, mmpose_kd; print(sorted(m for m in sys.modules if '
+            'm.startswith(("mmpose_kd.datasets.synthetic", '
+            '"mmpose_kd.datasets.unlabeled", "mmpose_kd.deploy", "onnx", '
+            '"onnxruntime", "rtmlib"))))')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert out == '[]', out

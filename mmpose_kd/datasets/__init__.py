@@ -1,4 +1,6 @@
-from . import synthetic, transforms  # noqa: F401
+# The synthetic data generator (datasets/synthetic/) registers nothing and is
+# imported only where it is used, so `import mmpose_kd` stays light.
+from . import transforms  # noqa: F401
 from . import ubody  # noqa: F401
 from .annotation_checks import AnnotationFormatError  # noqa: F401
 from .checked_coco import (CheckedAicDataset, CheckedCocoDataset,  # noqa: F401

@@ -21,6 +21,8 @@ class SemiCutOcclude(BaseTransform):
     picked keypoint. This makes hard, realistically occluded samples (a limb
     covered by another person's limb). Unlike the paper's code, x is x and y
     is y: the half size in x spans columns, in y rows.
+    ``official_placement=True`` switches to the released code's rules
+    instead (see below).
 
     Details (all sizes are given at ``ref_size`` and scaled to the batch's
     image size per axis):
@@ -39,6 +41,42 @@ class SemiCutOcclude(BaseTransform):
       patches overwrite earlier ones; source pixels come from the input
       batch, never from already pasted pixels.
 
+    ``official_placement=True`` reproduces the released code's
+    ``cutmix_based_on_keypoint_perception`` (hlz0606/SSPCM, commit 7a8ac57,
+    ``SSPCM/lib/models/my_pose_triple.py`` l. 836-921), with the same
+    distributions (its numpy draws are not replayed) and, given the draws,
+    the same pixels:
+
+    * x and y swapped: a keypoint at (x, y) is placed at *column* y and
+      *row* x (columns clamped to ``[0, W - 1]``, rows to ``[0, H - 1]``);
+    * one jitter N(0, ``jitter_std``) px per image and keypoint, shared by
+      that keypoint's use as destination and as source, truncated towards
+      zero (``.int()``), not rounded;
+    * half sizes integer, uniform in ``[low, high)`` per axis and keypoint
+      (``torch.randint(10, 20)``: 10..19; ``floor(low + (high - low) * U)``
+      for other ranges, ``low`` when both are equal);
+    * pixel figures in px of the batch: ``ref_size`` is not used;
+    * destination and source keypoints drawn with replacement among *all*
+      keypoints (``np.random.choice(K, num_patches)``), valid or not
+      (``valid`` and confidences are ignored; non-finite keypoints are at
+      (0, 0));
+    * the source image drawn among *all* images, itself included
+      (``np.random.randint(0, N)``);
+    * the released clipping: the source box is clamped to the image
+      (``[0, W - 1]``, ``[0, H - 1]``, so the last row and column are never
+      used), the destination extends from the destination centre as far as
+      the clamped source extends from its centre and is clamped likewise,
+      a side that touches 0 or the last index is trimmed by the size
+      difference (Python slice rules, negative ends included), and if the
+      trimmed source does not have the destination's size the destination
+      box is set to 0 (the mean colour of normalised images) instead;
+      an empty destination is skipped.
+
+    ``boxes`` then reports every written box, pasted or set to 0; sources
+    are still the input pixels. This mode loops over the N x ``num_patches``
+    patches in Python (like the released code) after one copy of the
+    keypoints and draws to the CPU.
+
     Call it on a batch: ``out, boxes = ssco(images [N, C, H, W], keypoints
     [N, K, 2] (x, y) image px, valid [N, K] bool or None)``; ``boxes`` is
     [N, num_patches, 4] long (x1, y1, x2, y2) of the pasted regions in the
@@ -53,6 +91,11 @@ class SemiCutOcclude(BaseTransform):
         generator: a torch.Generator or an int seed; random numbers are drawn
             on its device (CPU for a seed) and moved to the images' device.
             ``None`` uses torch's global generator on the images' device.
+        official_placement: False (default): the rules above. True: the
+            released code's rules (x/y swap, picks with replacement among
+            all keypoints and all images, truncated jitter, integer half
+            sizes, its clipping and zero fill; see above). From an SSPCM
+            config: ``model.semi_train_cfg.cut_occlude.official_placement``.
     """
 
     def __init__(self,
@@ -60,8 +103,12 @@ class SemiCutOcclude(BaseTransform):
                  half_size_range: Tuple[float, float] = (10, 20),
                  jitter_std: float = 10.,
                  ref_size: Tuple[int, int] = (192, 256),
-                 generator: GeneratorLike = None):
+                 generator: GeneratorLike = None,
+                 official_placement: bool = False):
         super().__init__()
+        if not isinstance(official_placement, (bool, np.bool_)):
+            raise TypeError(f'SemiCutOcclude: official_placement must be '
+                            f'True or False, got {official_placement!r}')
         if int(num_patches) != num_patches or num_patches < 0:
             raise ValueError(f'SemiCutOcclude: num_patches must be an int >= '
                              f'0, got {num_patches!r}')
@@ -81,6 +128,7 @@ class SemiCutOcclude(BaseTransform):
         self.jitter_std = float(jitter_std)
         self.ref_size = tuple(int(v) for v in ref_size)
         self.generator = _as_generator(generator)
+        self.official_placement = bool(official_placement)
 
     def __call__(self, *args, **kwargs):
         """``ssco(results_dict)`` for pipelines, otherwise
@@ -138,6 +186,9 @@ class SemiCutOcclude(BaseTransform):
             return (images if inplace else images.clone()), boxes
 
         rand = _Random(_as_generator(generator) or self.generator, device)
+        if self.official_placement:
+            return self._official_cut_occlude(images, keypoints, rand,
+                                              inplace)
         # Pixel figures are given at ref_size; scale them per axis.
         scale_cpu = torch.tensor([width / self.ref_size[0],
                                   height / self.ref_size[1]])
@@ -207,6 +258,95 @@ class SemiCutOcclude(BaseTransform):
             out[n_idx, :, y_idx, x_idx] = pixels
         return out, boxes
 
+    def _official_cut_occlude(self, images: Tensor, keypoints: Tensor,
+                              rand: '_Random',
+                              inplace: bool) -> Tuple[Tensor, Tensor]:
+        """``official_placement=True``: the released
+        ``cutmix_based_on_keypoint_perception``, given this module's draws."""
+        num, _, height, width = images.shape
+        count = self.num_patches
+        draws = self._official_draws(num, keypoints.shape[1], rand)
+        dst_kpt = draws['dst_kpt'].tolist()
+        src_kpt = draws['src_kpt'].tolist()
+        source_image = draws['source_image'].tolist()
+        # re_joints = (joints + randn * 10).int(): truncation towards zero.
+        centres = torch.trunc(keypoints.cpu() +
+                              draws['jitter'] * self.jitter_std).long()
+        half = draws['half']
+        # The swap: center_x (a column) = joint y, center_y (a row) = joint
+        # x; size[..., 1] spans columns, size[..., 0] rows.
+        cols, rows = centres[..., 1], centres[..., 0]
+        x0 = (cols - half[..., 1]).clamp(0, width - 1)
+        x1 = (cols + half[..., 1]).clamp(0, width - 1)
+        y0 = (rows - half[..., 0]).clamp(0, height - 1)
+        y1 = (rows + half[..., 0]).clamp(0, height - 1)
+        cols, rows, x0, x1, y0, y1 = (
+            t.tolist() for t in (cols, rows, x0, x1, y0, y1))
+
+        boxes = [[[0, 0, 0, 0] for _ in range(count)] for _ in range(num)]
+        writes = []  # (image, box rows and columns, source or None: zeros)
+        for i in range(num):
+            s = source_image[i]
+            for p in range(count):
+                j, j2 = dst_kpt[i][p], src_kpt[i][p]
+                sx0, sx1, sy0, sy1 = x0[s][j2], x1[s][j2], y0[s][j2], y1[s][j2]
+                scx, scy = cols[s][j2], rows[s][j2]
+                xs = _clip(cols[i][j] - abs(sx0 - scx), width - 1)
+                xe = _clip(cols[i][j] + abs(sx1 - scx), width - 1)
+                ys = _clip(rows[i][j] - abs(sy0 - scy), height - 1)
+                ye = _clip(rows[i][j] + abs(sy1 - scy), height - 1)
+                dst_w, dst_h = max(xe - xs, 0), max(ye - ys, 0)
+                if dst_w == 0 or dst_h == 0:
+                    continue
+                off_x = abs((sx1 - sx0) - dst_w)
+                off_y = abs((sy1 - sy0) - dst_h)
+                a0, a1 = _slice(sx0 + (off_x if xs == 0 else 0),
+                                sx1 - (off_x if xe == width - 1 else 0),
+                                width)
+                b0, b1 = _slice(sy0 + (off_y if ys == 0 else 0),
+                                sy1 - (off_y if ye == height - 1 else 0),
+                                height)
+                boxes[i][p] = [xs, ys, xe, ye]
+                same = (a1 - a0, b1 - b0) == (dst_w, dst_h)
+                writes.append((i, ys, ye, xs, xe,
+                               (s, b0, b1, a0, a1) if same else None))
+
+        # Read every source before any write (sources are input pixels).
+        pixels = []
+        for *_, src in writes:
+            if src is None:
+                pixels.append(None)
+                continue
+            s, b0, b1, a0, a1 = src
+            patch = images[s, :, b0:b1, a0:a1]
+            pixels.append(patch.clone() if inplace else patch)
+        out = images if inplace else images.clone()
+        for (i, ys, ye, xs, xe, _), patch in zip(writes, pixels):
+            if patch is None:
+                out[i, :, ys:ye, xs:xe] = 0
+            else:
+                out[i, :, ys:ye, xs:xe] = patch
+        return out, torch.tensor(boxes, dtype=torch.long,
+                                 device=images.device).view(num, count, 4)
+
+    def _official_draws(self, num: int, num_kpts: int,
+                        rand: '_Random') -> Dict[str, Tensor]:
+        """The random numbers of ``official_placement``, on the CPU: the
+        released code's ``torch.randn((N, K, 2))`` (``'jitter'``, unit std),
+        ``torch.randint(10, 20, (N, K, 2))`` (``'half'``) and, per image,
+        ``np.random.choice(K, P)`` twice (``'dst_kpt'``, ``'src_kpt'``
+        [N, P]) and ``np.random.randint(0, N)`` (``'source_image'`` [N])."""
+        count = self.num_patches
+        jitter = rand.randn((num, num_kpts, 2)).cpu()
+        unit = rand.rand((num, num_kpts, 2)).cpu().double()
+        low, high = self.half_size_range
+        return dict(
+            jitter=jitter,
+            half=torch.floor(low + (high - low) * unit).long(),
+            dst_kpt=rand.randint(0, num_kpts, (num, count)).cpu(),
+            src_kpt=rand.randint(0, num_kpts, (num, count)).cpu(),
+            source_image=rand.randint(0, num, (num, )).cpu())
+
     def _check_inputs(self, images, keypoints, valid):
         if not isinstance(images, Tensor) or images.dim() != 4:
             raise ValueError('SemiCutOcclude: images must be a tensor [N, C, '
@@ -235,7 +375,19 @@ class SemiCutOcclude(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(num_patches={self.num_patches}, '
                 f'half_size_range={self.half_size_range}, '
-                f'jitter_std={self.jitter_std}, ref_size={self.ref_size})')
+                f'jitter_std={self.jitter_std}, ref_size={self.ref_size}, '
+                f'official_placement={self.official_placement})')
+
+
+def _clip(value: int, high: int) -> int:
+    return min(max(value, 0), high)
+
+
+def _slice(start: int, stop: int, length: int) -> Tuple[int, int]:
+    """``[start:stop]`` on an axis of ``length`` as Python and torch slice
+    it (negative ends count from the end): (first, end), end >= first."""
+    first, end, _ = slice(start, stop).indices(length)
+    return first, max(end, first)
 
 
 def _pick_valid(valid: Tensor, count: int,

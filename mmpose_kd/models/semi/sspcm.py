@@ -88,7 +88,9 @@ DEFAULT_SEMI_TRAIN_CFG = dict(
     # the hard view with its batch statistics but leaves the running ones to
     # the labeled and easy views (closer to the test images).
     hard_view_bn_stats=True,
-    # SSCO on the easy view (None switches it off, for ablations).
+    # SSCO on the easy view (None switches it off, for ablations). A dict
+    # without 'type' or with type 'SemiCutOcclude' updates these keys;
+    # official_placement=True gives the released code's placement rules.
     cut_occlude=dict(
         type='SemiCutOcclude',
         num_patches=2,
@@ -878,6 +880,12 @@ def _merge_train_cfg(cfg: Optional[dict]) -> dict:
                            f'{key!r}; known keys: {sorted(merged)}')
         if key == 'hard_affine' and value is not None:
             merged[key].update(value)
+        elif (key == 'cut_occlude' and value is not None
+              and value.get('type', 'SemiCutOcclude') == 'SemiCutOcclude'):
+            # A partial SemiCutOcclude dict (e.g. from --cfg-options
+            # model.semi_train_cfg.cut_occlude.official_placement=True)
+            # updates the default one; another type replaces it.
+            merged[key].update(copy.deepcopy(value))
         else:
             merged[key] = copy.deepcopy(value)
     for key, choices in (('mutual_conf_source', MUTUAL_CONF_SOURCES),
