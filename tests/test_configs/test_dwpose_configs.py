@@ -8,7 +8,8 @@ What the run test changes in a shipped config, and nothing else:
   ``data_prefix`` and ``bbox_file``, and the evaluators' ``ann_file``, point
   at tiny generated data of the config's own format: COCO-WholeBody (the
   project's generator), UBody as distributed (per-scene annotations, mp4
-  videos, split lists) and COCO body-17 (derived from the whole-body files),
+  videos, split lists) and COCO body-17 (derived from the whole-body files;
+  COCO-WholeBody-Hand reads the whole-body files themselves),
   with a detection-results file holding the ground-truth boxes; each
   training dataset reads ``indices`` samples (2 in all);
 * **weights**: ``model.teacher_ckpt`` becomes a random stand-in checkpoint of
@@ -56,6 +57,8 @@ MODEL_ZOO = 'https://download.openmmlab.com/mmpose/'
 WHOLEBODY_DATASETS = ('CocoWholeBodyDataset', 'CheckedCocoWholeBodyDataset')
 BODY_DATASETS = ('CocoDataset', 'CheckedCocoDataset')
 UBODY_DATASETS = ('UBodyWholeBodyVideoDataset', )
+# hand-21 samples read from the same COCO-WholeBody files (keypoint maps)
+HAND_DATASETS = ('CocoWholeBodyHandDataset', )
 
 # The released pairs (IDEA-Research/DWPose mmpose/configs/distiller/ and
 # mmpose 1.3.2 configs/wholebody_2d_keypoint/dwpose/), each must ship.
@@ -225,7 +228,7 @@ def redirect_dataset(ds, data, split, train_samples=None):
                              train_samples and max(1, train_samples //
                                                    len(ds['datasets'])))
         return
-    if ds['type'] in WHOLEBODY_DATASETS:
+    if ds['type'] in WHOLEBODY_DATASETS + HAND_DATASETS:
         ds.update(data_root=data['wholebody'],
                   ann_file=f'annotations/coco_wholebody_{split}_v1.0.json',
                   data_prefix=dict(img=f'{split}2017/'))
@@ -245,6 +248,10 @@ def redirect_dataset(ds, data, split, train_samples=None):
 
 
 def redirect_evaluator(evaluator, data):
+    if isinstance(evaluator, (list, tuple)):  # e.g. PCK, AUC, EPE (hand)
+        for e in evaluator:
+            redirect_evaluator(e, data)
+        return
     if evaluator.get('ann_file'):
         wholebody = osp.join(data['wholebody'], 'annotations',
                              'coco_wholebody_val_v1.0.json')
@@ -380,7 +387,13 @@ def test_config_runs_as_shipped(path, tiny_data, weights_dir, no_download,
     assert runner.train_dataloader.dataset.pipeline is not None
     # the validation pass ran the config's evaluator
     logged = runner.message_hub.log_scalars
-    assert [k for k in logged if k.startswith('val/') and k.endswith('/AP')]
+    evaluators = cfg.val_evaluator if isinstance(cfg.val_evaluator, list) \
+        else [cfg.val_evaluator]
+    if any(e['type'] == 'PCKAccuracy' for e in evaluators):  # hand-21
+        assert {'val/PCK', 'val/AUC', 'val/EPE'} <= set(logged)
+    else:
+        assert [k for k in logged
+                if k.startswith('val/') and k.endswith('/AP')]
     switch = [h for h in runner.hooks
               if type(h).__name__ == 'PipelineSwitchHook']
     if switch:

@@ -22,6 +22,7 @@ from mmpose_kd.utils.checkpoint import (extract_state_dict, load_checkpoint_file
 from mmpose_kd.utils.config import resolve_config_path
 from mmpose_kd.utils.recorder import record_method_output
 from .frozen import FrozenModule
+from .keypoint_map import build_keypoint_map, check_keypoint_map
 from ..loss_guard import check_finite_losses
 
 ModelSpec = Union[dict, ConfigDict, str]
@@ -231,6 +232,17 @@ class DWPoseTwoStageDistiller(BaseModel):
             module): during training their BN layers normalise with batch
             statistics and update their running statistics (stage 2:
             the ones validation then uses). Gradients stay off either way.
+        keypoint_map (str | dict, optional): stage 1 only: distil a
+            teacher of another keypoint layout (e.g. COCO-WholeBody-133 into
+            a COCO body-17 or hand-21 student). A preset name such as
+            ``'coco_wholebody_to_coco'`` or ``dict(teacher=, student=,
+            rename=, unmapped=)`` built from dataset metainfo keypoint
+            names (:mod:`.keypoint_map`, docs/keypoint_maps.md). Student
+            keypoint ``i`` is taught by teacher keypoint ``map[i]`` in the
+            logit loss (the teacher's logits/heatmaps are selected and
+            reordered); an unmapped one only by the ground truth, and the
+            logit loss averages over the taught keypoints. Feature
+            distillation is unchanged. ``None``: same layout (checked).
         data_preprocessor (dict, optional): defaults to the student's.
     """
 
@@ -246,6 +258,7 @@ class DWPoseTwoStageDistiller(BaseModel):
                  decay: Optional[bool] = None,
                  teacher_autocast: Optional[str] = None,
                  teacher_train_mode: bool = False,
+                 keypoint_map: Optional[Union[str, dict]] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         if stage not in (1, 2):
@@ -272,6 +285,13 @@ class DWPoseTwoStageDistiller(BaseModel):
         self.teacher_train_mode = teacher_train_mode
         self._autocast_logged = False
         self._progress: Optional[Tuple[int, int]] = None
+        if keypoint_map is not None and stage != 1:
+            raise ValueError(
+                f'DWPoseTwoStageDistiller: model.keypoint_map={keypoint_map!r}'
+                ' is for stage 1; stage 2 (self-KD into the stage-1 '
+                "student's own head) is always the same layout: unset it.")
+        self.keypoint_map_cfg = keypoint_map
+        kmap = build_keypoint_map(keypoint_map)
 
         if stage == 2:
             # The backbone/neck come from the stage-1 checkpoint: no download.
@@ -294,7 +314,8 @@ class DWPoseTwoStageDistiller(BaseModel):
                 sd = strip_prefix(sd, 'student.')  # a stage-1 distiller ckpt
             load_into(teacher_net, sd, teacher_ckpt, 'model.teacher_ckpt',
                       ignore_prefixes=('data_preprocessor.', ))
-            self._check_compatible(teacher_net, self.student)
+            self._check_compatible(teacher_net, self.student, kmap,
+                                   keypoint_map)
             self._teacher = FrozenModule(teacher_net)
             self.feature_distill = (MODELS.build(feature_distill)
                                     if feature_distill else None)
@@ -312,6 +333,19 @@ class DWPoseTwoStageDistiller(BaseModel):
             self.feature_distill = None
             self._load_frozen_trunk()
         self.logit_distill = MODELS.build(logit_distill)
+        if kmap is None:
+            self.register_buffer('_kpt_index', None, persistent=False)
+            self.register_buffer('_kpt_weight', None, persistent=False)
+        else:
+            if not isinstance(kmap[0], list):
+                kmap = [kmap]
+            # [A, K]: A alternatives (``either``), chosen per sample
+            index = torch.tensor(kmap, dtype=torch.long)
+            # not in checkpoints: rebuilt from the config
+            self.register_buffer('_kpt_index', index.clamp(min=0),
+                                 persistent=False)
+            self.register_buffer('_kpt_weight', (index >= 0).float(),
+                                 persistent=False)
 
     # ------------------------------------------------------------------ set-up
     @staticmethod
@@ -344,22 +378,28 @@ class DWPoseTwoStageDistiller(BaseModel):
             part.eval()
 
     @staticmethod
-    def _check_compatible(teacher: nn.Module, student: nn.Module):
-        """Teacher and student must predict the same keypoints on the same
-        input size, or distillation silently compares different things."""
+    def _check_compatible(teacher: nn.Module, student: nn.Module,
+                          kmap=None, kmap_cfg=None):
+        """Teacher and student must predict the same keypoints (or the
+        ``keypoint_map`` must fit both) on the same input size, or
+        distillation silently compares different things."""
         t_head, s_head = teacher.head, student.head
         t_k = getattr(t_head, 'out_channels', None)
         s_k = getattr(s_head, 'out_channels', None)
-        if t_k is not None and s_k is not None and t_k != s_k:
+        if kmap is not None:
+            check_keypoint_map(kmap, t_k, s_k, kmap_cfg)
+        elif t_k is not None and s_k is not None and t_k != s_k:
             raise ValueError(f'Teacher predicts {t_k} keypoints but the '
-                             f'student predicts {s_k}; they must match.')
+                             f'student predicts {s_k}; they must match, or '
+                             'set model.keypoint_map (docs/keypoint_maps.md)'
+                             '.')
         t_size = getattr(getattr(t_head, 'decoder', None), 'input_size', None)
         s_size = getattr(getattr(s_head, 'decoder', None), 'input_size', None)
         if t_size is not None and s_size is not None and \
                 tuple(t_size) != tuple(s_size):
             raise ValueError(f'Teacher input size {tuple(t_size)} differs from '
                              f'the student input size {tuple(s_size)}; they '
-                             'must match.')
+                             'must match (docs/keypoint_maps.md says why).')
         if type(t_head).__name__ != type(s_head).__name__:
             raise ValueError(f'Teacher head {type(t_head).__name__} and student '
                              f'head {type(s_head).__name__} differ; logit '
@@ -481,11 +521,48 @@ class DWPoseTwoStageDistiller(BaseModel):
             losses['loss_feat_distill'] = self.feature_distill(
                 s_feats[-1], t_feats[-1], weight_scale=scale)
         loss_module = getattr(head, 'loss_module', None)
+        kwargs = {}
+        if self._kpt_index is not None:
+            t_preds = self.select_teacher_keypoints(t_preds)
+            # alternatives map the same student keypoints (or -1) alike
+            kwargs['keypoint_weight'] = self._kpt_weight.amin(0)
         losses['loss_logit_distill'] = self.logit_distill(
             s_preds, t_preds, weight_scale=scale,
-            temperature=getattr(loss_module, 'beta', None))
+            temperature=getattr(loss_module, 'beta', None), **kwargs)
         losses['distill_scale'] = torch.tensor(scale, device=inputs.device)
         return losses
+
+    def select_teacher_keypoints(self, t_preds):
+        """The teacher's per-keypoint logits (SimCC ``(x, y)``, each
+        ``[N, K_t, bins]``) or heatmaps (``[N, K_t, H, W]``) in the
+        student's keypoint order: channel ``i`` is teacher keypoint
+        ``map[i]`` (an unmapped one holds teacher keypoint 0, masked out of
+        the loss by ``keypoint_weight``). With ``either`` alternatives,
+        per sample the one with the highest mean teacher score over its
+        mapped keypoints (SimCC: maximum logit, mean of x and y; heatmaps:
+        maximum), the score mmpose decodes as keypoint confidence."""
+        simcc = isinstance(t_preds, (tuple, list))
+        parts = list(t_preds) if simcc else [t_preds]
+        weight = self._kpt_weight  # [A, K]
+        chosen = []
+        for alt in range(self._kpt_index.shape[0]):
+            chosen.append([p.index_select(1, self._kpt_index[alt])
+                           for p in parts])
+        if len(chosen) == 1:
+            out = chosen[0]
+        else:
+            scores = []
+            for alt, sel in enumerate(chosen):
+                score = sum(p.flatten(2).amax(-1) for p in sel) / len(sel)
+                w = weight[alt].to(score)
+                scores.append((score * w).sum(1) / w.sum().clamp(min=1.))
+            best = torch.stack(scores).argmax(0)  # [N]
+            out = []
+            for j in range(len(parts)):
+                stacked = torch.stack([sel[j] for sel in chosen])  # [A, N..]
+                out.append(stacked[best, torch.arange(best.numel(),
+                                                      device=best.device)])
+        return type(t_preds)(out) if simcc else out[0]
 
     def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:
         return self.student.predict(inputs, data_samples)

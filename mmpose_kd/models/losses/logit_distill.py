@@ -1,6 +1,6 @@
 """Logit distillation of DWPose (Yang et al., ICCV-W 2023, Sec. 3.1
 "Logit-based distillation", Eq. 2; Sec. 3.2 reuses it with weight gamma)."""
-from typing import Sequence
+from typing import Optional, Sequence
 
 import torch.nn as nn
 import torch.nn.functional as F
@@ -19,6 +19,21 @@ def _kl_per_keypoint(student_logits: Tensor, teacher_logits: Tensor,
     return (log_p_t.exp() * (log_p_t - log_p_s)).sum(dim=-1)
 
 
+def _masked_mean(per_keypoint: Tensor, keypoint_weight: Optional[Tensor]
+                 ) -> Tensor:
+    """Mean of ``[N, K]`` per-keypoint losses over batch x keypoints; with a
+    ``keypoint_weight`` ``[K]`` of 0/1 (0: a student keypoint no teacher
+    keypoint teaches, docs/keypoint_maps.md), the mean over batch x the
+    taught keypoints only, so an untaught keypoint neither contributes nor
+    dilutes the loss (0 when none is taught)."""
+    if keypoint_weight is None:
+        return per_keypoint.mean()
+    w = keypoint_weight.to(per_keypoint)
+    total = (per_keypoint * w).sum()
+    count = w.sum() * per_keypoint.shape[0]
+    return total / count.clamp(min=1.)
+
+
 @MODELS.register_module()
 class SimCCLogitDistillLoss(nn.Module):
     """KL distillation of SimCC x/y logits (RTMPose heads).
@@ -28,7 +43,8 @@ class SimCCLogitDistillLoss(nn.Module):
     (the factor the RTMCC head's ``KLDiscretLoss`` multiplies the logits
     by), for **all** keypoints, visible or not (the paper's point: the
     teacher knows where invisible keypoints are). The KL is summed over bins,
-    over x and y, and averaged over batch x keypoints.
+    over x and y, and averaged over batch x keypoints (with a
+    ``keypoint_weight`` of a keypoint map: over batch x taught keypoints).
 
     Args:
         loss_weight (float): beta of the paper (0.1 in stage 1) or gamma
@@ -46,7 +62,8 @@ class SimCCLogitDistillLoss(nn.Module):
                 student_pred: Sequence[Tensor],
                 teacher_pred: Sequence[Tensor],
                 weight_scale: float = 1.0,
-                temperature: float = None) -> Tensor:
+                temperature: float = None,
+                keypoint_weight: Optional[Tensor] = None) -> Tensor:
         temp = self.temperature if self.temperature is not None else (
             temperature if temperature is not None else 1.0)
         if len(student_pred) != 2 or len(teacher_pred) != 2:
@@ -60,7 +77,8 @@ class SimCCLogitDistillLoss(nn.Module):
                     f'and teacher logits {tuple(t.shape)} differ; teacher and '
                     'student need the same keypoints, input size and '
                     'simcc_split_ratio.')
-            loss = loss + _kl_per_keypoint(s, t.detach(), temp).mean()
+            loss = loss + _masked_mean(
+                _kl_per_keypoint(s, t.detach(), temp), keypoint_weight)
         return loss * (self.loss_weight * weight_scale)
 
 
@@ -76,6 +94,9 @@ class HeatmapLogitDistillLoss(nn.Module):
       positions and averaged over batch x keypoints; or
     * ``mode='mse'``: mean squared error between the heatmaps, as in
       classic heatmap distillation (FPD), averaged over all elements.
+
+    With a ``keypoint_weight`` (keypoint maps, docs/keypoint_maps.md) both
+    average over batch x the taught keypoints only.
 
     Args:
         loss_weight (float): beta (stage 1) or gamma (stage 2).
@@ -99,7 +120,8 @@ class HeatmapLogitDistillLoss(nn.Module):
                 student_pred: Tensor,
                 teacher_pred: Tensor,
                 weight_scale: float = 1.0,
-                temperature: float = None) -> Tensor:
+                temperature: float = None,
+                keypoint_weight: Optional[Tensor] = None) -> Tensor:
         if isinstance(student_pred, (tuple, list)) or isinstance(
                 teacher_pred, (tuple, list)):
             raise ValueError('HeatmapLogitDistillLoss expects heatmap tensors '
@@ -113,8 +135,14 @@ class HeatmapLogitDistillLoss(nn.Module):
                 'need the same keypoints and heatmap size.')
         t = teacher_pred.detach().to(student_pred.dtype)
         if self.mode == 'mse':
-            loss = F.mse_loss(student_pred, t)
+            if keypoint_weight is None:
+                loss = F.mse_loss(student_pred, t)
+            else:  # the same mean, over the taught keypoints only
+                loss = _masked_mean(
+                    (student_pred - t).pow(2).flatten(2).mean(-1),
+                    keypoint_weight)
         else:
-            loss = _kl_per_keypoint(student_pred.flatten(2), t.flatten(2),
-                                    self.temperature).mean()
+            loss = _masked_mean(
+                _kl_per_keypoint(student_pred.flatten(2), t.flatten(2),
+                                 self.temperature), keypoint_weight)
         return loss * (self.loss_weight * weight_scale)
