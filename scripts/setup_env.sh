@@ -23,7 +23,7 @@ log() { echo "[setup $(( $(date +%s) - t0 ))s] $*"; }
 [ -x "$VENV/bin/python" ] || { log "creating $VENV"; "$PY" -m venv "$VENV"; }
 ls "$WHEELS"/mmcv-2.1.0-*.whl >/dev/null 2>&1 \
   && log "expected: about 3 minutes (the built mmcv wheel is reused)" \
-  || log "expected: about 13 minutes on 2 cores (11 of them build mmcv, once)"
+  || log "expected: about 13 minutes on 2 cores when mmcv must be built (11 of them), about 3 when pip's cache holds its wheel"
 PIPI="$VENV/bin/python -m pip install --disable-pip-version-check -q"
 # setuptools<70: mmcv's setup.py and mmengine need pkg_resources (see below).
 # numpy<2.4: numpy 2.4 turned int() of a one-element array into a TypeError,
@@ -68,7 +68,7 @@ mkdir -p "$WHEELS"
 # ninja, measured cold on 2026-11-30; 25 min without ninja)
 # against the torch above, and keep the wheel for later runs.
 if ! ls "$WHEELS"/mmcv-2.1.0-*.whl >/dev/null 2>&1; then
-  log "building mmcv 2.1.0 with CPU ops on $(nproc) cores with ninja (about 11 minutes on 2 cores, once; later set-ups reuse the wheel)"
+  log "mmcv 2.1.0 wheel: from pip's cache, or built with CPU ops on $(nproc) cores with ninja (about 11 minutes on 2 cores, once)"
   MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=2 "$VENV/bin/python" -m pip wheel -q \
     --no-build-isolation --no-deps -w "$WHEELS" "mmcv==2.1.0"
 fi
