@@ -35,6 +35,7 @@ import copy
 import glob
 import json
 import os.path as osp
+import shutil
 
 import pytest
 import torch
@@ -336,7 +337,10 @@ def redirect(cfg, data, weights_dir, work_dir):
 
 @pytest.fixture(scope='module')
 def weights_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp('stand_in_weights')
+    path = tmp_path_factory.mktemp('stand_in_weights')
+    yield path
+    shutil.rmtree(str(path), ignore_errors=True)  # about 1.6 GB
+    _STAND_INS.clear()
 
 
 @pytest.fixture
@@ -369,10 +373,13 @@ def pretty_text_once(monkeypatch):
 
 @pytest.mark.parametrize('path', DWPOSE + SYNTHETIC, ids=name)
 def test_config_runs_as_shipped(path, tiny_data, weights_dir, no_download,
-                                pretty_text_once, tmp_path):
+                                pretty_text_once, tmp_path, request):
     cfg = Config.fromfile(path)
     shipped = copy.deepcopy(cfg)
-    cfg = redirect(cfg, tiny_data, weights_dir, tmp_path)
+    work_dir = tmp_path / 'work_dir'
+    request.addfinalizer(  # real-scale checkpoints, about 1 GB a test
+        lambda: shutil.rmtree(str(work_dir), ignore_errors=True))
+    cfg = redirect(cfg, tiny_data, weights_dir, work_dir)
     # nothing but the documented keys changed (module docstring)
     for key in ('optim_wrapper', 'param_scheduler', 'val_cfg',
                 'auto_scale_lr', 'randomness'):

@@ -154,7 +154,9 @@ def data_prefixes(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def hub_dir(tmp_path_factory):
-    return tmp_path_factory.mktemp('torch_hub')
+    path = tmp_path_factory.mktemp('torch_hub')
+    yield path
+    shutil.rmtree(str(path), ignore_errors=True)  # stand-in ResNet weights
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=ids(CONFIGS))
