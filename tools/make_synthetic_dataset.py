@@ -40,6 +40,10 @@ def parse_args(argv=None):
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     parser.add_argument('--max-people', type=int, default=3,
                         help='people per image are 1..MAX_PEOPLE')
+    parser.add_argument(
+        '--upper-body-fraction', type=float, default=0.0,
+        help='share of images framed as UBody frames them (upper-body '
+        'close-ups with large faces and hands); the demo uses 0.5')
     parser.add_argument('--no-progress', action='store_true',
                         help='do not show progress bars')
     parser.add_argument('--preview', metavar='PNG',
@@ -79,7 +83,8 @@ def main(argv=None):
             img_size=img_size,
             seed=args.seed,
             progress=not args.no_progress,
-            max_people=args.max_people)
+            max_people=args.max_people,
+            upper_body_fraction=args.upper_body_fraction)
     except ValueError as err:
         sys.exit(f'make_synthetic_dataset: {err}')
     print(f'wrote {args.num_train} train + {args.num_val} val images to '
@@ -88,7 +93,8 @@ def main(argv=None):
         print(f'  {key}: {paths[key]}')
     if args.preview:
         grid = preview_grid(args.seed, img_size, args.preview_images,
-                            max_people=args.max_people)
+                            max_people=args.max_people,
+                            upper_body_fraction=args.upper_body_fraction)
         os.makedirs(osp.dirname(osp.abspath(args.preview)), exist_ok=True)
         save_preview(args.preview, grid)
         print(f'  preview: {args.preview}')

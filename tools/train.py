@@ -13,7 +13,8 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 
-from mmpose_kd.utils.runtime import apply_runtime_defaults, build_runner
+from mmpose_kd.utils.runtime import (apply_runtime_defaults, build_runner,
+                                     close_process_group)
 
 
 def parse_args():
@@ -87,6 +88,7 @@ def main():
     apply_runtime_defaults(cfg)
     runner = build_runner(cfg)
     runner.train()
+    close_process_group()
 
 
 if __name__ == '__main__':

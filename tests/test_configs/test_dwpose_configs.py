@@ -36,6 +36,7 @@ import glob
 import json
 import os.path as osp
 import shutil
+import uuid
 
 import pytest
 import torch
@@ -387,6 +388,9 @@ def test_config_runs_as_shipped(path, tiny_data, weights_dir, no_download,
     assert cfg.train_dataloader.dataset.pipeline == \
         shipped.train_dataloader.dataset.pipeline
     cfg.experiment_name = name(path)
+    # a fresh visualizer: mmengine reuses an instance of the same name,
+    # which would keep writing into the previous test's (deleted) work dir
+    cfg.visualizer.name = f'visualizer_{uuid.uuid4().hex}'
     apply_runtime_defaults(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()

@@ -35,6 +35,9 @@ from .render import decode_label, render_background, render_person
 # number of people in the image.
 HEIGHT_FRACTION = {1: (0.62, 0.95), 2: (0.55, 0.88), 3: (0.5, 0.8)}
 MIN_BODY_IN_FRAME = 9  # of 17 body keypoints, for people placed at a border
+# Head top to pelvis of a standing person, in standing heights (the
+# synthetic person's torso + neck + head).
+_HEAD_TOP_TO_PELVIS = 0.535
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,29 @@ def sample_people(rng: np.random.Generator,
     return people
 
 
+def sample_upper_body_people(rng: np.random.Generator, width: int,
+                             height: int,
+                             num_people: int) -> List[PersonSpec]:
+    """People framed from the head to about the waist, side by side."""
+    people = []
+    for slot in rng.permutation(num_people):
+        head_top = rng.uniform(0.04, 0.18) * height
+        person_height = rng.uniform(1.5, 1.9) * height / max(
+            1.0, 0.6 * num_people)
+        center_x = (slot + 0.5 + rng.uniform(-0.15, 0.15)) / num_people * \
+            width
+        center_y = head_top + _HEAD_TOP_TO_PELVIS * person_height
+        placement = Placement(center=(float(center_x), float(center_y)),
+                              height=float(person_height),
+                              rotation=float(np.clip(rng.normal(0, 5), -15,
+                                                     15)))
+        arm_order = SIDES if rng.random() < 0.5 else SIDES[::-1]
+        people.append(
+            PersonSpec(sample_pose(rng), sample_appearance(rng), placement,
+                       arm_order))
+    return people
+
+
 def keypoint_visibility(keypoints: np.ndarray, label_map: np.ndarray,
                         person_index: int) -> np.ndarray:
     """COCO visibility flags of the ``person_index``-th painted person.
@@ -189,12 +215,23 @@ def render_scene(rng: np.random.Generator,
                  height: int,
                  num_people: Optional[int] = None,
                  max_people: int = 3,
-                 partial_prob: float = 0.3) -> Tuple[np.ndarray, List[Dict]]:
+                 partial_prob: float = 0.3,
+                 upper_body: bool = False) -> Tuple[np.ndarray, List[Dict]]:
     """A random image with 1..``max_people`` people and their annotations
-    (see :func:`compose_scene`)."""
+    (see :func:`compose_scene`).
+
+    ``upper_body=True`` frames them as UBody does (head to about the waist,
+    :func:`sample_upper_body_people`; at most 2 people), so faces and hands
+    are large; otherwise whole people as in COCO (:func:`sample_people`).
+    """
     background = render_background(rng, width, height)
-    people = sample_people(rng, width, height, num_people, max_people,
-                           partial_prob)
+    if upper_body:
+        if num_people is None:
+            num_people = int(rng.integers(1, min(max_people, 2) + 1))
+        people = sample_upper_body_people(rng, width, height, num_people)
+    else:
+        people = sample_people(rng, width, height, num_people, max_people,
+                               partial_prob)
     return compose_scene(background, people)
 
 

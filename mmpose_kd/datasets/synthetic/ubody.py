@@ -37,14 +37,12 @@ from .coco_format import build_coco_json, image_record
 from .geometry import SIDES
 from .pose import Placement, sample_pose
 from .render import render_background
-from .scene import PersonSpec, compose_scene, move_people
+from .scene import (PersonSpec, compose_scene, move_people,  # noqa: F401
+                    sample_upper_body_people)
 
 DEFAULT_SCENES = ('Fitness', 'Interview', 'TalkShow')
 VIDEO_FPS = 30
 VIDEO_FOURCC = 'mp4v'
-# Head top to pelvis of a standing person, in standing heights (the
-# synthetic person's torso + neck + head).
-_HEAD_TOP_TO_PELVIS = 0.535
 
 
 def video_name(scene: str, index: int) -> str:
@@ -63,29 +61,6 @@ def frame_file_name(video: str, frame_number: int, video_index: int) -> str:
 def video_rng(seed: int, scene_index: int,
               video_index: int) -> np.random.Generator:
     return np.random.default_rng([seed, 7, scene_index, video_index])
-
-
-def sample_upper_body_people(rng: np.random.Generator, width: int,
-                             height: int,
-                             num_people: int) -> List[PersonSpec]:
-    """People framed from the head to about the waist, side by side."""
-    people = []
-    for slot in rng.permutation(num_people):
-        head_top = rng.uniform(0.04, 0.18) * height
-        person_height = rng.uniform(1.5, 1.9) * height / max(
-            1.0, 0.6 * num_people)
-        center_x = (slot + 0.5 + rng.uniform(-0.15, 0.15)) / num_people * \
-            width
-        center_y = head_top + _HEAD_TOP_TO_PELVIS * person_height
-        placement = Placement(center=(float(center_x), float(center_y)),
-                              height=float(person_height),
-                              rotation=float(np.clip(rng.normal(0, 5), -15,
-                                                     15)))
-        arm_order = SIDES if rng.random() < 0.5 else SIDES[::-1]
-        people.append(
-            PersonSpec(sample_pose(rng), sample_appearance(rng), placement,
-                       arm_order))
-    return people
 
 
 def render_ubody_video(seed: int, scene_index: int, video_index: int,

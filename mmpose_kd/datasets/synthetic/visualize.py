@@ -61,18 +61,18 @@ def draw_annotations(image: np.ndarray, annotations: Sequence[Dict],
 
 def preview_grid(seed: int = 0, img_size=256, num_images: int = 2,
                  scale: float = 1.5, split: str = 'train',
-                 max_people: int = 3) -> np.ndarray:
+                 max_people: int = 3,
+                 upper_body_fraction: float = 0.0) -> np.ndarray:
     """The first ``num_images`` images of ``split`` exactly as
     :func:`~.wholebody.generate_wholebody_dataset` writes them with the same
-    ``seed``/``img_size``/``max_people``: one row each, plain |
-    annotated."""
-    from .scene import render_scene
-    from .wholebody import image_rng, parse_img_size
+    ``seed``/``img_size``/``max_people``/``upper_body_fraction``: one row
+    each, plain | annotated."""
+    from .wholebody import parse_img_size, render_image
     width, height = parse_img_size(img_size)
     rows = []
     for index in range(num_images):
-        image, anns = render_scene(image_rng(seed, split, index), width,
-                                   height, max_people=max_people)
+        image, anns = render_image(seed, split, index, width, height,
+                                   max_people, upper_body_fraction)
         plain = cv2.resize(image, None, fx=scale, fy=scale,
                            interpolation=cv2.INTER_CUBIC)
         rows.append(np.concatenate(

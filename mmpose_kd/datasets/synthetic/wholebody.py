@@ -53,9 +53,27 @@ def parse_img_size(img_size: Union[int, Sequence[int]]) -> Tuple[int, int]:
     return size
 
 
+def check_fraction(upper_body_fraction: float) -> None:
+    if not 0.0 <= float(upper_body_fraction) <= 1.0:
+        raise ValueError('upper_body_fraction must be in [0, 1], got '
+                         f'{upper_body_fraction!r}')
+
+
 def image_rng(seed: int, split: str, index: int) -> np.random.Generator:
     """The random generator of image ``index`` of ``split``."""
     return np.random.default_rng([seed, SPLITS[split]['code'], index])
+
+
+def render_image(seed: int, split: str, index: int, width: int, height: int,
+                 max_people: int = 3, upper_body_fraction: float = 0.0):
+    """Image ``index`` of ``split`` and its people, exactly as
+    :func:`write_split` writes them."""
+    rng = image_rng(seed, split, index)
+    # no extra draw at fraction 0: the default data stays byte-identical
+    upper_body = bool(upper_body_fraction) and \
+        rng.random() < upper_body_fraction
+    return render_scene(rng, width, height, max_people=max_people,
+                        upper_body=upper_body)
 
 
 def write_split(out_dir: str,
@@ -64,8 +82,15 @@ def write_split(out_dir: str,
                 img_size: Union[int, Sequence[int]] = 256,
                 seed: int = 0,
                 max_people: int = 3,
-                progress: bool = True) -> str:
-    """Render one split; returns the path of its annotation file."""
+                progress: bool = True,
+                upper_body_fraction: float = 0.0) -> str:
+    """Render one split; returns the path of its annotation file.
+
+    ``upper_body_fraction``: the share of images framed as UBody frames
+    them (upper-body close-ups, :func:`~.scene.render_scene`); 0 draws no
+    extra random number, so the default data stays byte-identical.
+    """
+    check_fraction(upper_body_fraction)
     if split not in SPLITS:
         raise ValueError(f'split must be one of {sorted(SPLITS)}, got '
                          f'{split!r}')
@@ -82,11 +107,10 @@ def write_split(out_dir: str,
         indices = tqdm(indices, desc=f'synthetic {split}', unit='img')
     images, annotations = [], []
     for index in indices:
-        rng = image_rng(seed, split, index)
         image_id = cfg['first_image_id'] + index
         file_name = f'{image_id:012d}.jpg'
-        image, people = render_scene(rng, width, height,
-                                     max_people=max_people)
+        image, people = render_image(seed, split, index, width, height,
+                                     max_people, upper_body_fraction)
         path = osp.join(img_dir, file_name)
         if not cv2.imwrite(path, image,
                            [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]):
@@ -98,7 +122,9 @@ def write_split(out_dir: str,
     coco = build_coco_json(
         images, annotations,
         extra_info=dict(split=split, seed=int(seed), width=width,
-                        height=height, max_people=int(max_people)))
+                        height=height, max_people=int(max_people),
+                        **({'upper_body_fraction': float(upper_body_fraction)}
+                           if upper_body_fraction else {})))
     with open(ann_path, 'w') as f:
         json.dump(coco, f, separators=(',', ':'))
     return ann_path
@@ -110,7 +136,9 @@ def generate_wholebody_dataset(out_dir: str,
                                img_size: Union[int, Sequence[int]] = 256,
                                seed: int = 0,
                                progress: bool = True,
-                               max_people: int = 3) -> Dict[str, str]:
+                               max_people: int = 3,
+                               upper_body_fraction: float = 0.0
+                               ) -> Dict[str, str]:
     """Write a seeded synthetic COCO-WholeBody dataset.
 
     Args:
@@ -121,7 +149,9 @@ def generate_wholebody_dataset(out_dir: str,
         seed: random seed; equal arguments give byte-identical files.
         progress: show a tqdm progress bar per split.
         max_people: people per image are drawn uniformly from
-            ``1..max_people``.
+            ``1..max_people`` (``1..min(max_people, 2)`` in close-ups).
+        upper_body_fraction: share of images framed as UBody frames them,
+            head to about the waist, so faces and hands are large (0..1).
 
     Returns:
         dict with ``data_root``, ``train_ann_file``, ``val_ann_file``
@@ -136,12 +166,14 @@ def generate_wholebody_dataset(out_dir: str,
     if max_people < 1:
         raise ValueError(f'max_people must be >= 1, got {max_people}')
     parse_img_size(img_size)
+    check_fraction(upper_body_fraction)
     out_dir = osp.abspath(out_dir)
     paths = dict(data_root=out_dir)
     for split, num in (('train', num_train), ('val', num_val)):
         paths[f'{split}_ann_file'] = write_split(out_dir, split, int(num),
                                                  img_size, int(seed),
-                                                 int(max_people), progress)
+                                                 int(max_people), progress,
+                                                 float(upper_body_fraction))
         paths[f'{split}_img_dir'] = SPLITS[split]['img_dir'] + '/'
     return paths
 

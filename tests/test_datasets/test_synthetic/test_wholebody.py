@@ -168,10 +168,39 @@ def test_train_images_do_not_depend_on_val_size(dataset, tmp_path):
     (dict(img_size=32), 'img_size'),
     (dict(img_size=(64, 64, 3)), 'img_size'),
     (dict(max_people=0), 'max_people'),
+    (dict(upper_body_fraction=1.5), 'upper_body_fraction'),
 ])
 def test_bad_arguments_name_the_value(tmp_path, kwargs, match):
     with pytest.raises(ValueError, match=match):
         generate_wholebody_dataset(str(tmp_path), progress=False, **kwargs)
+
+
+def test_upper_body_close_ups(dataset, tmp_path):
+    """``upper_body_fraction=1`` frames every image as UBody does: larger
+    faces and hands, legs mostly out of frame; the framing is recorded and
+    the default (fraction 0) files are unchanged by the option."""
+    default = _load(dataset['train_ann_file'])
+    close = generate_wholebody_dataset(
+        str(tmp_path / 'close'), num_train=6, num_val=0,
+        img_size=(IMG_W, IMG_H), seed=3, progress=False,
+        upper_body_fraction=1.0)
+    close = _load(close['train_ann_file'])
+    assert close['info']['upper_body_fraction'] == 1.0
+    assert 'upper_body_fraction' not in default['info']
+
+    def median(anns, key, index):
+        return np.median([a[key][index] for a in anns if a['face_valid']])
+
+    # face boxes (w, h) are larger in close-ups
+    assert median(close['annotations'], 'face_box', 2) > \
+        1.5 * median(default['annotations'], 'face_box', 2)
+    # ankles (body keypoints 15, 16) are out of frame in most close-ups
+    ankles = np.array([_triplets(a, 'keypoints')[15:17, 2]
+                       for a in close['annotations']])
+    assert (ankles == 0).mean() > 0.5
+    assert max(len([a for a in close['annotations']
+                    if a['image_id'] == img['id']])
+               for img in close['images']) <= 2
 
 
 def _stock_dataset(paths, split, test_mode):
