@@ -51,7 +51,8 @@ fi
 # after mmcv), so pip prints a conflict warning here: expected and harmless.
 $PIPI "setuptools<70"
 log "installing runtime dependencies"
-$PIPI addict "pyyaml" rich termcolor yapf regex packaging "Pillow" \
+# yapf: mmengine formats configs with it; pinned to the lint version below.
+$PIPI addict "pyyaml" rich termcolor "yapf==0.32.0" regex packaging "Pillow" \
   "opencv-python-headless>=4.8" matplotlib scipy json-tricks munkres \
   pycocotools shapely terminaltables six tqdm "pytest>=7" "pytest-timeout" \
   "numpy>=1.24,<2.4"
@@ -89,11 +90,17 @@ $PIPI --no-deps "mmpose==1.3.2" "mmdet==3.3.0"
 $PIPI "onnx==1.23.2" "onnxruntime==1.32.0" "onnxscript==0.7.2" "numpy>=1.24,<2.4"
 $PIPI --no-deps "rtmlib==0.0.16"
 
+# `make lint` (pyproject extra 'lint'; settings in setup.cfg): the linter
+# versions mmpose pins in its pre-commit config.  yapf 0.32 needs toml to
+# read pyproject.toml.
+$PIPI "flake8==5.0.4" "isort==5.11.5" "yapf==0.32.0" "codespell==2.1.0" "toml==0.10.2"
+
 log "installing mmpose_kd (editable)"
 $PIPI --no-deps --no-build-isolation -e .
 
 "$VENV/bin/python" - <<'PY'
 import torch, torchvision.ops, mmcv.ops, mmdet, mmpose, mmengine, xtcocotools, albumentations, onnxruntime, rtmlib, mmpose_kd
+import flake8, isort, yapf, codespell_lib, toml
 print('[setup] torch', torch.__version__, '| mmcv', mmcv.__version__, '| mmpose', mmpose.__version__,
       '| mmdet', mmdet.__version__, '| mmengine', mmengine.__version__)
 PY

@@ -82,8 +82,10 @@ _install_write_audit()
 def _batch_ids(data_batch) -> dict:
     if 'data_samples' in data_batch:
         return {'': [s.id for s in data_batch['data_samples']]}
-    return {part: [s.id for s in batch['data_samples']]
-            for part, batch in data_batch.items()}
+    return {
+        part: [s.id for s in batch['data_samples']]
+        for part, batch in data_batch.items()
+    }
 
 
 def _frozen_networks(model) -> dict:
@@ -97,8 +99,10 @@ def _frozen_networks(model) -> dict:
 
 
 def _cpu_state(module) -> dict:
-    return {k: v.detach().cpu().clone()
-            for k, v in module.state_dict().items()}
+    return {
+        k: v.detach().cpu().clone()
+        for k, v in module.state_dict().items()
+    }
 
 
 @HOOKS.register_module()
@@ -113,21 +117,28 @@ class DistRecordHook(Hook):
         self.skipped = []
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
-        self.seen.append(dict(epoch=runner.epoch, iter=runner.iter,
-                              ids=_batch_ids(data_batch)))
+        self.seen.append(
+            dict(
+                epoch=runner.epoch,
+                iter=runner.iter,
+                ids=_batch_ids(data_batch)))
 
     def after_train_epoch(self, runner):
         from mmpose_kd.engine.hooks.skipped_image_count_hook import \
             find_skip_counters
-        self.skipped.append(sum(
-            c.value for c in find_skip_counters([runner.train_dataloader])))
+        self.skipped.append(
+            sum(
+                c.value
+                for c in find_skip_counters([runner.train_dataloader])))
 
     def after_train(self, runner):
         model = runner.model.module if is_model_wrapper(runner.model) \
             else runner.model
-        synced = {t.data_ptr() for t in chain(runner.model.parameters(),
-                                              runner.model.buffers())
-                  if t.numel()}
+        synced = {
+            t.data_ptr()
+            for t in chain(runner.model.parameters(), runner.model.buffers())
+            if t.numel()
+        }
         frozen = _frozen_networks(model)
         frozen_shared = [
             name for name, net in frozen.items()
@@ -143,14 +154,18 @@ class DistRecordHook(Hook):
             iters=runner.iter,
             epochs=runner.epoch,
             seen=self.seen,
-            dataset_ids=[dataset.get_data_info(i)['id']
-                         for i in range(len(dataset))],
+            dataset_ids=[
+                dataset.get_data_info(i)['id'] for i in range(len(dataset))
+            ],
             state=_cpu_state(model),
-            frozen={name: _cpu_state(net) for name, net in frozen.items()},
+            frozen={name: _cpu_state(net)
+                    for name, net in frozen.items()},
             frozen_shared=frozen_shared,
             skipped=self.skipped,
-            log_files=[h.baseFilename for h in runner.logger.handlers
-                       if isinstance(h, logging.FileHandler)],
+            log_files=[
+                h.baseFilename for h in runner.logger.handlers
+                if isinstance(h, logging.FileHandler)
+            ],
             writes=[p for p in WRITES if p.startswith(work_dir)],
         )
         os.makedirs(self.out_dir, exist_ok=True)

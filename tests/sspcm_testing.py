@@ -9,36 +9,51 @@ from tool_loading import load_tool
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_DIR = osp.join(ROOT, 'configs', 'sspcm')
-SYNTHETIC_CONFIG = osp.join(CONFIG_DIR,
-                            'sspcm_synthetic_tiny-resnet_joint.py')
+SYNTHETIC_CONFIG = osp.join(CONFIG_DIR, 'sspcm_synthetic_tiny-resnet_joint.py')
 
 
-def make_synthetic_data(root, num_train=8, num_val=3, num_labeled=3,
-                        img_size=96, seed=0) -> str:
+def make_synthetic_data(root,
+                        num_train=8,
+                        num_val=3,
+                        num_labeled=3,
+                        img_size=96,
+                        seed=0) -> str:
     """Generate tiny synthetic COCO-WholeBody data and split it with
     tools/split_semi.py; returns the data root (with a trailing /)."""
     from mmpose_kd.datasets.synthetic import generate_wholebody_dataset
     root = str(root)
-    generate_wholebody_dataset(root, num_train=num_train, num_val=num_val,
-                               img_size=img_size, seed=seed, progress=False,
-                               max_people=2)
+    generate_wholebody_dataset(
+        root,
+        num_train=num_train,
+        num_val=num_val,
+        img_size=img_size,
+        seed=seed,
+        progress=False,
+        max_people=2)
     split_semi = load_tool('split_semi')
     ann_dir = osp.join(root, 'annotations')
     split_semi.main([
-        osp.join(ann_dir, 'coco_wholebody_train_v1.0.json'),
-        '--num-labeled', str(num_labeled), '--seed', str(seed),
-        '--out-labeled', osp.join(ann_dir, 'train_labeled.json'),
-        '--out-unlabeled', osp.join(ann_dir, 'train_unlabeled.json')
+        osp.join(ann_dir, 'coco_wholebody_train_v1.0.json'), '--num-labeled',
+        str(num_labeled), '--seed',
+        str(seed), '--out-labeled',
+        osp.join(ann_dir, 'train_labeled.json'), '--out-unlabeled',
+        osp.join(ann_dir, 'train_unlabeled.json')
     ])
     return root.rstrip('/') + '/'
 
 
-def point_config_at(cfg, data_root, work_dir, max_epochs=1, labeled_bs=2,
-                    unlabeled_bs=4, with_val=False, drop_last=None):
+def point_config_at(cfg,
+                    data_root,
+                    work_dir,
+                    max_epochs=1,
+                    labeled_bs=2,
+                    unlabeled_bs=4,
+                    with_val=False,
+                    drop_last=None):
     """Override a synthetic SSPCM config for a fast test run (in place);
     ``drop_last=None`` keeps the config's."""
-    for part, batch_size in (('labeled', labeled_bs),
-                             ('unlabeled', unlabeled_bs)):
+    for part, batch_size in (('labeled', labeled_bs), ('unlabeled',
+                                                       unlabeled_bs)):
         loader = cfg.train_dataloader[part]
         loader.dataset.data_root = data_root
         loader.batch_size = batch_size
@@ -48,8 +63,7 @@ def point_config_at(cfg, data_root, work_dir, max_epochs=1, labeled_bs=2,
         loader.persistent_workers = False
     cfg.train_cfg.max_epochs = max_epochs
     cfg.train_cfg.val_interval = max_epochs
-    cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0,
-                                by_epoch=False)]
+    cfg.param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=False)]
     cfg.work_dir = str(work_dir)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
     cfg.default_hooks.checkpoint = dict(
@@ -72,15 +86,18 @@ def point_config_at(cfg, data_root, work_dir, max_epochs=1, labeled_bs=2,
 def shrink_input(cfg, input_size=(48, 64), heatmap_size=(12, 16)):
     """Run the synthetic config's networks at a smaller input (in place):
     hook, loop and DDP tests need the mechanics, not the accuracy."""
-    codec = dict(cfg.codec, input_size=input_size, heatmap_size=heatmap_size,
-                 sigma=1)
+    codec = dict(
+        cfg.codec, input_size=input_size, heatmap_size=heatmap_size, sigma=1)
     for attr in ('network_a', 'network_b', 'network_c'):
         cfg.model[attr].head.decoder = codec
-    pipelines = [cfg.train_dataloader[p].dataset.pipeline
-                 for p in ('labeled', 'unlabeled')]
-    pipelines += [cfg[name].dataset.pipeline
-                  for name in ('val_dataloader', 'test_dataloader')
-                  if cfg.get(name)]
+    pipelines = [
+        cfg.train_dataloader[p].dataset.pipeline
+        for p in ('labeled', 'unlabeled')
+    ]
+    pipelines += [
+        cfg[name].dataset.pipeline
+        for name in ('val_dataloader', 'test_dataloader') if cfg.get(name)
+    ]
     for pipeline in pipelines:
         for transform in pipeline:
             if transform['type'] == 'TopdownAffine':
@@ -97,13 +114,13 @@ def build_runner(cfg):
     return build(cfg)
 
 
-
-
 # ------------------------------------------------------------------------
 # Running a shipped config as shipped: only data paths, weight sources and
 # loader resources change (tests/test_configs/test_sspcm_configs.py).
 # ------------------------------------------------------------------------
-def make_real_format_data(root, coco_labeled_files=(), num_labeled=1,
+def make_real_format_data(root,
+                          coco_labeled_files=(),
+                          num_labeled=1,
                           num_unlabeled=2):
     """Tiny data in the layouts the real-scale SSPCM configs read, under
     ``root`` (``coco/``, ``mpii/``, ``aic/``); returns ``{'data/coco/':
@@ -120,22 +137,29 @@ def make_real_format_data(root, coco_labeled_files=(), num_labeled=1,
                                               write_coco_body_layout,
                                               write_mpii_layout)
     root = str(root)
-    coco = write_coco_body_layout(root, num_train_images=4,
-                                  max_train_instances=num_unlabeled,
-                                  num_wild_boxes=num_unlabeled, seed=0)
-    mpii = write_mpii_layout(root, num_train_images=2, num_val_images=2,
-                             seed=1)
-    aic = write_aic_layout(root, num_train_images=4,
-                           max_train_instances=num_unlabeled, seed=2)
+    coco = write_coco_body_layout(
+        root,
+        num_train_images=4,
+        max_train_instances=num_unlabeled,
+        num_wild_boxes=num_unlabeled,
+        seed=0)
+    mpii = write_mpii_layout(
+        root, num_train_images=2, num_val_images=2, seed=1)
+    aic = write_aic_layout(
+        root, num_train_images=4, max_train_instances=num_unlabeled, seed=2)
     split_semi = load_tool('split_semi')
     for rel in coco_labeled_files:
         split_semi.main([
-            coco['train_ann_file'], '--unit', 'instances', '--order',
-            'first', '--num-labeled', str(num_labeled), '--unlabeled', 'all',
-            '--out-labeled', osp.join(coco['data_root'], rel)
+            coco['train_ann_file'], '--unit', 'instances', '--order', 'first',
+            '--num-labeled',
+            str(num_labeled), '--unlabeled', 'all', '--out-labeled',
+            osp.join(coco['data_root'], rel)
         ])
-    return {'data/coco/': coco['data_root'], 'data/mpii/': mpii['data_root'],
-            'data/aic/': aic['data_root']}
+    return {
+        'data/coco/': coco['data_root'],
+        'data/mpii/': mpii['data_root'],
+        'data/aic/': aic['data_root']
+    }
 
 
 def redirect_data(cfg, prefixes):
@@ -166,8 +190,8 @@ def shrink_loaders(cfg, labeled_bs=1, unlabeled_bs=1, val_bs=2):
     """Batch sizes and worker resources for a CPU test (in place)."""
     loaders = [(cfg.train_dataloader.labeled, labeled_bs),
                (cfg.train_dataloader.unlabeled, unlabeled_bs)]
-    loaders += [(cfg[name], val_bs) for name in ('val_dataloader',
-                                                 'test_dataloader')
+    loaders += [(cfg[name], val_bs)
+                for name in ('val_dataloader', 'test_dataloader')
                 if cfg.get(name) is not None]
     for loader, batch_size in loaders:
         loader.batch_size = batch_size

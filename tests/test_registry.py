@@ -4,11 +4,12 @@ import json
 import subprocess
 import sys
 
-import mmpose_kd  # noqa: F401
 from mmpose import registry as mmpose_registry
 
-REGISTRIES = ('MODELS', 'DATASETS', 'TRANSFORMS', 'HOOKS', 'LOOPS',
-              'METRICS', 'VISUALIZERS', 'OPTIM_WRAPPERS', 'PARAM_SCHEDULERS')
+import mmpose_kd  # noqa: F401
+
+REGISTRIES = ('MODELS', 'DATASETS', 'TRANSFORMS', 'HOOKS', 'LOOPS', 'METRICS',
+              'VISUALIZERS', 'OPTIM_WRAPPERS', 'PARAM_SCHEDULERS')
 
 STOCK_NAMES = r'''
 import json
@@ -24,9 +25,9 @@ def ours():
     found = {}
     for name in REGISTRIES:
         reg = getattr(mmpose_registry, name)
-        found[name] = sorted(k for k, v in reg.module_dict.items()
-                             if getattr(v, '__module__', '').startswith(
-                                 'mmpose_kd'))
+        found[name] = sorted(
+            k for k, v in reg.module_dict.items()
+            if getattr(v, '__module__', '').startswith('mmpose_kd'))
     return found
 
 
@@ -40,7 +41,9 @@ def test_modules_are_registered_in_mmpose_registries():
 
 def test_no_name_collides_with_stock_mmpose():
     out = subprocess.run([sys.executable, '-c', STOCK_NAMES],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True,
+                         text=True,
+                         check=True)
     stock = json.loads(out.stdout.strip().splitlines()[-1])
     assert 'DWPoseDistiller' in stock['MODELS']  # the check is live
     for name, names in ours().items():
@@ -52,18 +55,19 @@ def test_custom_imports_in_a_stock_config(tmp_path):
     cfg_file = tmp_path / 'cfg.py'
     cfg_file.write_text(
         "custom_imports = dict(imports=['mmpose_kd'], "
-        "allow_failed_imports=False)\n"
+        'allow_failed_imports=False)\n'
         "model = dict(type='FeatureDistillLoss', student_channels=2, "
-        "teacher_channels=4)\n")
-    code = (
-        'from mmengine.config import Config\n'
-        'from mmpose.utils import register_all_modules\n'
-        'register_all_modules()\n'
-        'from mmpose.registry import MODELS\n'
-        f'cfg = Config.fromfile({str(cfg_file)!r})\n'
-        'print(type(MODELS.build(cfg.model)).__name__)\n')
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
-                         text=True, check=True)
+        'teacher_channels=4)\n')
+    code = ('from mmengine.config import Config\n'
+            'from mmpose.utils import register_all_modules\n'
+            'register_all_modules()\n'
+            'from mmpose.registry import MODELS\n'
+            f'cfg = Config.fromfile({str(cfg_file)!r})\n'
+            'print(type(MODELS.build(cfg.model)).__name__)\n')
+    out = subprocess.run([sys.executable, '-c', code],
+                         capture_output=True,
+                         text=True,
+                         check=True)
     assert out.stdout.strip().endswith('FeatureDistillLoss')
 
 
@@ -77,6 +81,8 @@ def test_import_stays_light():
             'm.startswith(("mmpose_kd.datasets.synthetic", '
             '"mmpose_kd.datasets.unlabeled", "mmpose_kd.deploy", "onnx", '
             '"onnxruntime", "rtmlib"))))')
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
-                         text=True, check=True).stdout.strip()
+    out = subprocess.run([sys.executable, '-c', code],
+                         capture_output=True,
+                         text=True,
+                         check=True).stdout.strip()
     assert out == '[]', out

@@ -1,6 +1,7 @@
 """Benchmark DWPose stage 1: ours vs. mmpose 1.3.2's DWPoseDistiller.
 
-    python tools/benchmark_distill.py [--batch-size 16] [--iters 6] [--device cpu]
+    python tools/benchmark_distill.py [--batch-size 16] [--iters 6] \
+        [--device cpu]
 
 One process; the same teacher, student and batch for every row; each row is
 a real MMEngine Runner (IterBasedTrainLoop) with the stock RTMPose hooks
@@ -28,9 +29,9 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
+from mmpose.registry import MODELS
 
 import mmpose_kd  # noqa: F401
-from mmpose.registry import MODELS
 from mmpose_kd.utils.config import resolve_config_path
 from mmpose_kd.utils.runtime import apply_runtime_defaults
 
@@ -48,16 +49,22 @@ def parse_args():
     p.add_argument('--batch-size', type=int, default=16)
     p.add_argument('--iters', type=int, default=6, help='timed iterations')
     p.add_argument('--warmup', type=int, default=2)
-    p.add_argument('--device', default='cuda' if torch.cuda.is_available()
-                   else 'cpu')
-    p.add_argument('--data-root', default=None,
-                   help='synthetic whole-body data (generated if missing)')
-    p.add_argument('--teacher-autocast', default=None,
-                   help="our distiller only, e.g. 'bfloat16'")
+    p.add_argument(
+        '--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    p.add_argument(
+        '--data-root',
+        default=None,
+        help='synthetic whole-body data (generated if missing)')
+    p.add_argument(
+        '--teacher-autocast',
+        default=None,
+        help="our distiller only, e.g. 'bfloat16'")
     p.add_argument('--work-dir', default=None)
-    p.add_argument('--checkpoints-only', action='store_true',
-                   help='only rows (b) and (c), one step each, and their '
-                   'checkpoint sizes (for comparing teacher/student pairs)')
+    p.add_argument(
+        '--checkpoints-only',
+        action='store_true',
+        help='only rows (b) and (c), one step each, and their '
+        'checkpoint sizes (for comparing teacher/student pairs)')
     return p.parse_args()
 
 
@@ -76,7 +83,10 @@ class StepTimer(Hook):
         self._sync()
         self._t = time.perf_counter()
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         self._sync()
         self.times.append(time.perf_counter() - self._t)
@@ -122,29 +132,39 @@ def base_cfg(args, model, work_dir, name):
     cfg = Config.fromfile(resolve_config_path(args.student))
     codec = cfg.codec
     pipeline = [
-        dict(type='LoadImage'), dict(type='GetBBoxCenterScale'),
+        dict(type='LoadImage'),
+        dict(type='GetBBoxCenterScale'),
         dict(type='RandomFlip', direction='horizontal'),
         dict(type='TopdownAffine', input_size=codec['input_size']),
         dict(type='GenerateTarget', encoder=codec),
-        dict(type='PackPoseInputs')]
+        dict(type='PackPoseInputs')
+    ]
     cfg.model = model
     cfg.train_dataloader = dict(
-        batch_size=args.batch_size, num_workers=2, persistent_workers=True,
+        batch_size=args.batch_size,
+        num_workers=2,
+        persistent_workers=True,
         sampler=dict(type='DefaultSampler', shuffle=True),
-        dataset=dict(type='CocoWholeBodyDataset', data_root=args.data_root,
-                     data_mode='topdown',
-                     ann_file='annotations/coco_wholebody_train_v1.0.json',
-                     data_prefix=dict(img='train2017/'), pipeline=pipeline))
-    cfg.train_cfg = dict(type='IterBasedTrainLoop',
-                         max_iters=args.warmup + args.iters, val_interval=10**6)
+        dataset=dict(
+            type='CocoWholeBodyDataset',
+            data_root=args.data_root,
+            data_mode='topdown',
+            ann_file='annotations/coco_wholebody_train_v1.0.json',
+            data_prefix=dict(img='train2017/'),
+            pipeline=pipeline))
+    cfg.train_cfg = dict(
+        type='IterBasedTrainLoop',
+        max_iters=args.warmup + args.iters,
+        val_interval=10**6)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
     cfg.param_scheduler = []
     # stock RTMPose hooks: EMA (+ the pipeline switch, which never fires here)
-    cfg.custom_hooks = [h for h in cfg.custom_hooks
-                        if h.type != 'mmdet.PipelineSwitchHook']
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook',
-                                        interval=10**6, by_epoch=False)
+    cfg.custom_hooks = [
+        h for h in cfg.custom_hooks if h.type != 'mmdet.PipelineSwitchHook'
+    ]
+    cfg.default_hooks.checkpoint = dict(
+        type='CheckpointHook', interval=10**6, by_epoch=False)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=10**6)
     cfg.work_dir = work_dir
     cfg.experiment_name = name
@@ -175,8 +195,8 @@ def run_row(args, name, model_cfg, work_dir, extra_hooks=()):
 def teacher_inference_time(args, teacher_ckpt):
     model = MODELS.build(stock_model(args.teacher)).to(args.device).eval()
     model.load_state_dict(torch.load(teacher_ckpt)['state_dict'])
-    h, w = Config.fromfile(resolve_config_path(args.student)).codec[
-        'input_size'][::-1]
+    h, w = Config.fromfile(resolve_config_path(
+        args.student)).codec['input_size'][::-1]
     x = torch.randn(args.batch_size, 3, h, w, device=args.device)
     times = []
     with torch.no_grad():
@@ -197,24 +217,30 @@ def main():
     work_dir = args.work_dir or tempfile.mkdtemp(prefix='bench_distill_')
     if args.data_root is None:
         args.data_root = osp.join(work_dir, 'data')
-    if not osp.isfile(osp.join(args.data_root, 'annotations',
-                               'coco_wholebody_train_v1.0.json')):
+    if not osp.isfile(
+            osp.join(args.data_root, 'annotations',
+                     'coco_wholebody_train_v1.0.json')):
         from mmpose_kd.datasets.synthetic import generate_wholebody_dataset
-        generate_wholebody_dataset(args.data_root, num_train=64, num_val=4,
-                                   progress=False)
+        generate_wholebody_dataset(
+            args.data_root, num_train=64, num_val=4, progress=False)
     torch.manual_seed(0)
     teacher_ckpt = osp.join(work_dir, 'teacher.pth')
-    torch.save({'state_dict': MODELS.build(
-        stock_model(args.teacher)).state_dict()}, teacher_ckpt)
+    torch.save(
+        {'state_dict': MODELS.build(stock_model(args.teacher)).state_dict()},
+        teacher_ckpt)
 
     ours = dict(
-        type='DWPoseTwoStageDistiller', stage=1,
-        student=stock_model(args.student), teacher=stock_model(args.teacher),
-        teacher_ckpt=teacher_ckpt, teacher_autocast=args.teacher_autocast,
-        feature_distill=dict(type='FeatureDistillLoss',
-                             student_channels=args.student_channels,
-                             teacher_channels=args.teacher_channels,
-                             alpha=5e-5),
+        type='DWPoseTwoStageDistiller',
+        stage=1,
+        student=stock_model(args.student),
+        teacher=stock_model(args.teacher),
+        teacher_ckpt=teacher_ckpt,
+        teacher_autocast=args.teacher_autocast,
+        feature_distill=dict(
+            type='FeatureDistillLoss',
+            student_channels=args.student_channels,
+            teacher_channels=args.teacher_channels,
+            alpha=5e-5),
         logit_distill=dict(type='SimCCLogitDistillLoss', loss_weight=0.1))
     theirs = dict(
         type='DWPoseDistiller',
@@ -222,12 +248,22 @@ def main():
         student_cfg=write_stock_cfg(args.student, work_dir, 'student_cfg'),
         teacher_pretrained=teacher_ckpt,
         distill_cfg=[
-            dict(methods=[dict(type='FeaLoss', name='loss_fea', use_this=True,
-                               student_channels=args.student_channels,
-                               teacher_channels=args.teacher_channels,
-                               alpha_fea=0.00007)]),
-            dict(methods=[dict(type='KDLoss', name='loss_logit',
-                               use_this=True, weight=0.1)]),
+            dict(methods=[
+                dict(
+                    type='FeaLoss',
+                    name='loss_fea',
+                    use_this=True,
+                    student_channels=args.student_channels,
+                    teacher_channels=args.teacher_channels,
+                    alpha_fea=0.00007)
+            ]),
+            dict(methods=[
+                dict(
+                    type='KDLoss',
+                    name='loss_logit',
+                    use_this=True,
+                    weight=0.1)
+            ]),
         ],
         data_preprocessor=stock_model(args.student).data_preprocessor)
 
@@ -236,18 +272,21 @@ def main():
         return report_checkpoints(args, [
             run_row(args, '(b) ours', ours, work_dir,
                     [dict(type='DistillScheduleHook')]),
-            run_row(args, '(c) mmpose', theirs, work_dir)])
+            run_row(args, '(c) mmpose', theirs, work_dir)
+        ])
     rows = [
         run_row(args, '(a) student alone', stock_model(args.student),
                 work_dir),
         run_row(args, '(b) ours: DWPoseTwoStageDistiller stage 1', ours,
                 work_dir, [dict(type='DistillScheduleHook')]),
-        run_row(args, "(c) mmpose 1.3.2 DWPoseDistiller", theirs, work_dir),
+        run_row(args, '(c) mmpose 1.3.2 DWPoseDistiller', theirs, work_dir),
     ]
     t_teacher = teacher_inference_time(args, teacher_ckpt)
     a, b, c = rows
+    input_size = Config.fromfile(resolve_config_path(
+        args.student)).codec['input_size']
     print(f'\ndevice: {args.device}; batch {args.batch_size}; input '
-          f'{Config.fromfile(resolve_config_path(args.student)).codec["input_size"]}; '
+          f'{input_size}; '
           f'median of {args.iters} steps after {args.warmup} warm-up; '
           f'torch threads {torch.get_num_threads()}\n')
     print('| run | step time (s) | peak memory (MiB) | checkpoint (MiB) |')
@@ -260,9 +299,10 @@ def main():
     print('\n| target | measured | limit | met |')
     print('|---|---:|---:|---|')
     for label, val, lim in [
-            ('(b)/(c) step time', b['step'] / c['step'], 0.9),
-            ('(b)/(a) step time', b['step'] / a['step'], limit),
-            ('(b)/(c) checkpoint size', b['ckpt'] / c['ckpt'], 0.5)]:
+        ('(b)/(c) step time', b['step'] / c['step'], 0.9),
+        ('(b)/(a) step time', b['step'] / a['step'], limit),
+        ('(b)/(c) checkpoint size', b['ckpt'] / c['ckpt'], 0.5)
+    ]:
         print(f'| {label} | {val:.3f} | {lim:.3f} | '
               f"{'yes' if val <= lim else 'no'} |")
 
@@ -273,7 +313,8 @@ def report_checkpoints(args, rows):
     params = {
         key: sum(p.numel() for p in MODELS.build(
             stock_model(getattr(args, key))).parameters()) / 1e6
-        for key in ('student', 'teacher')}
+        for key in ('student', 'teacher')
+    }
     name = (f"{osp.basename(args.teacher).split('_')[0]} -> "
             f"{osp.basename(args.student).split('_')[0]}")
     print('\n| pair | student params (M) | teacher params (M) | (b) ours '

@@ -59,46 +59,80 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--batch', type=int, default=64)
     parser.add_argument('--keypoints', type=int, default=17)
-    parser.add_argument('--heatmap-size', type=int, nargs=2, default=(64, 48),
-                        metavar=('H', 'W'))
-    parser.add_argument('--image-size', type=int, nargs=2,
-                        default=(256, 192), metavar=('H', 'W'))
-    parser.add_argument('--repeats', type=int, default=20,
-                        help='timed runs of the fast parts (median reported)')
-    parser.add_argument('--loop-repeats', type=int, default=5,
-                        help='timed runs of the slow PCM loop reference')
+    parser.add_argument(
+        '--heatmap-size',
+        type=int,
+        nargs=2,
+        default=(64, 48),
+        metavar=('H', 'W'))
+    parser.add_argument(
+        '--image-size',
+        type=int,
+        nargs=2,
+        default=(256, 192),
+        metavar=('H', 'W'))
+    parser.add_argument(
+        '--repeats',
+        type=int,
+        default=20,
+        help='timed runs of the fast parts (median reported)')
+    parser.add_argument(
+        '--loop-repeats',
+        type=int,
+        default=5,
+        help='timed runs of the slow PCM loop reference')
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--threads', type=int, default=None,
-                        help='torch.set_num_threads (default: torch default)')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=None,
+        help='torch.set_num_threads (default: torch default)')
     parser.add_argument('--seed', type=int, default=0)
     full = parser.add_argument_group(
         'full iteration', 'one real SSPCMPoseEstimator.train_step, split into '
         'networks / PCM / SSCO / warping / rest')
-    full.add_argument('--full-iteration', action='store_true',
-                      help='also time full SSPCM training iterations')
-    full.add_argument('--only-full-iteration', action='store_true',
-                      help='time only the full iterations (skip the '
-                      'PCM / SSCO / warp microbenchmarks)')
-    full.add_argument('--labeled-batch', type=int, default=None,
-                      help='labeled images per iteration (default: 8 on '
-                      'CPU, 32 on CUDA)')
-    full.add_argument('--unlabeled-batch', type=int, default=None,
-                      help='unlabeled images per iteration (default: as '
-                      'labeled)')
-    full.add_argument('--update-scheme', choices=('joint', 'separate'),
-                      default='joint')
-    full.add_argument('--iters', type=int, default=3,
-                      help='timed iterations (median reported)')
-    full.add_argument('--warmup-iters', type=int, default=1,
-                      help='untimed iterations first')
-    full.add_argument('--no-snapshots', dest='snapshots',
-                      action='store_false',
-                      help="no snapshots A', B' (first epoch); by default "
-                      'they are installed, as after the first epoch')
+    full.add_argument(
+        '--full-iteration',
+        action='store_true',
+        help='also time full SSPCM training iterations')
+    full.add_argument(
+        '--only-full-iteration',
+        action='store_true',
+        help='time only the full iterations (skip the '
+        'PCM / SSCO / warp microbenchmarks)')
+    full.add_argument(
+        '--labeled-batch',
+        type=int,
+        default=None,
+        help='labeled images per iteration (default: 8 on '
+        'CPU, 32 on CUDA)')
+    full.add_argument(
+        '--unlabeled-batch',
+        type=int,
+        default=None,
+        help='unlabeled images per iteration (default: as '
+        'labeled)')
+    full.add_argument(
+        '--update-scheme', choices=('joint', 'separate'), default='joint')
+    full.add_argument(
+        '--iters',
+        type=int,
+        default=3,
+        help='timed iterations (median reported)')
+    full.add_argument(
+        '--warmup-iters', type=int, default=1, help='untimed iterations first')
+    full.add_argument(
+        '--no-snapshots',
+        dest='snapshots',
+        action='store_false',
+        help="no snapshots A', B' (first epoch); by default "
+        'they are installed, as after the first epoch')
     return parser.parse_args(argv)
 
 
-def time_call(fn: Callable, repeats: int, device: torch.device,
+def time_call(fn: Callable,
+              repeats: int,
+              device: torch.device,
               warmup: int = 1) -> List[float]:
     """Seconds per call, ``repeats`` times, after ``warmup`` calls."""
 
@@ -119,8 +153,12 @@ def time_call(fn: Callable, repeats: int, device: torch.device,
 
 
 def row(what: str, shape: str, times: Sequence[float], note: str = ''):
-    return dict(what=what, shape=shape, median_ms=1e3 * statistics.median(
-        times), runs=len(times), note=note)
+    return dict(
+        what=what,
+        shape=shape,
+        median_ms=1e3 * statistics.median(times),
+        runs=len(times),
+        note=note)
 
 
 def benchmark_pcm(args, device) -> List[dict]:
@@ -142,8 +180,8 @@ def benchmark_pcm(args, device) -> List[dict]:
     per_round = max(1, args.repeats // args.loop_repeats)
     with torch.no_grad():
         for _ in range(args.loop_repeats):
-            t_slow += time_call(lambda: correct_pseudo_labels_loop(*maps), 1,
-                                device, warmup=0)
+            t_slow += time_call(
+                lambda: correct_pseudo_labels_loop(*maps), 1, device, warmup=0)
             t_fast += time_call(lambda: correct_pseudo_labels(*maps),
                                 per_round, device)
     speedup = statistics.median(t_slow) / statistics.median(t_fast)
@@ -184,14 +222,15 @@ def benchmark_warp(args, device) -> List[dict]:
     gen = torch.Generator().manual_seed(args.seed)
     height, width = args.image_size
     images = torch.randn(args.batch, 3, height, width, generator=gen)
-    heatmaps = torch.rand(args.batch, args.keypoints, *args.heatmap_size,
-                          generator=gen)
+    heatmaps = torch.rand(
+        args.batch, args.keypoints, *args.heatmap_size, generator=gen)
     images, heatmaps = images.to(device), heatmaps.to(device)
     theta = sample_hard_affine(args.batch, height, width, device=device)
     with torch.no_grad():
         t_theta = time_call(
-            lambda: sample_hard_affine(args.batch, height, width,
-                                       device=device), args.repeats, device)
+            lambda: sample_hard_affine(
+                args.batch, height, width, device=device), args.repeats,
+            device)
         t_img = time_call(lambda: warp_images(images, theta), args.repeats,
                           device)
         t_hm = time_call(lambda: warp_heatmaps(heatmaps, theta), args.repeats,
@@ -333,8 +372,9 @@ def instrumented(model, optim_wrapper, timer: PartTimer):
     networks += list(model.snapshots or ())
     for network in networks:
         patch(network, 'forward', forward_label)
-    wrappers = (list(optim_wrapper.values()) if isinstance(
-        optim_wrapper, OptimWrapperDict) else [optim_wrapper])
+    wrappers = (
+        list(optim_wrapper.values())
+        if isinstance(optim_wrapper, OptimWrapperDict) else [optim_wrapper])
     for wrapper in wrappers:
         for name, label in zip(('backward', 'step', 'zero_grad'),
                                OTHER_LABELS[2:5]):
@@ -355,8 +395,8 @@ def label_part(label: str) -> str:
     return SSPCM_FUNCTION_PARTS[label.strip('`')]
 
 
-def _network_io(network_cfg: dict) -> Tuple[Tuple[int, int], Tuple[int, int],
-                                            int]:
+def _network_io(network_cfg: dict
+                ) -> Tuple[Tuple[int, int], Tuple[int, int], int]:
     """(input (w, h), heatmap (w, h), keypoints) of a heatmap-head config."""
     head = network_cfg['head']
     decoder = head['decoder']
@@ -364,8 +404,12 @@ def _network_io(network_cfg: dict) -> Tuple[Tuple[int, int], Tuple[int, int],
             head['out_channels'])
 
 
-def semi_batch(num_labeled: int, num_unlabeled: int, input_wh, heatmap_wh,
-               num_keypoints: int, seed: int = 0) -> dict:
+def semi_batch(num_labeled: int,
+               num_unlabeled: int,
+               input_wh,
+               heatmap_wh,
+               num_keypoints: int,
+               seed: int = 0) -> dict:
     """A training batch as ``SemiSupervisedEpochBasedTrainLoop`` yields it
     (uint8 images, packed data samples; the unlabeled part without labels),
     for the real ``SemiPoseDataPreprocessor``."""
@@ -373,16 +417,20 @@ def semi_batch(num_labeled: int, num_unlabeled: int, input_wh, heatmap_wh,
     gen = torch.Generator().manual_seed(seed)
     width, height = input_wh
     parts = {}
-    for part, num in (('labeled', num_labeled),
-                      ('unlabeled', num_unlabeled)):
+    for part, num in (('labeled', num_labeled), ('unlabeled', num_unlabeled)):
         data = get_packed_inputs(
-            num, num_keypoints=num_keypoints, img_shape=(height, width),
-            input_size=tuple(input_wh), heatmap_size=tuple(heatmap_wh),
-            with_reg_label=False, with_simcc_label=False)
+            num,
+            num_keypoints=num_keypoints,
+            img_shape=(height, width),
+            input_size=tuple(input_wh),
+            heatmap_size=tuple(heatmap_wh),
+            with_reg_label=False,
+            with_simcc_label=False)
         # get_packed_inputs draws the same images for every call
         data['inputs'] = [
-            torch.randint(0, 256, (3, height, width), generator=gen,
-                          dtype=torch.uint8) for _ in data['inputs']
+            torch.randint(
+                0, 256, (3, height, width), generator=gen, dtype=torch.uint8)
+            for _ in data['inputs']
         ]
         if part == 'unlabeled':
             for sample in data['data_samples']:
@@ -425,7 +473,8 @@ def build_sspcm(network_cfgs: dict, update_scheme: str, device, lr=5e-4):
         return model, build_optim_wrapper(model, wrapper_cfg)
 
 
-def benchmark_full_iteration(args, device,
+def benchmark_full_iteration(args,
+                             device,
                              network_cfgs: Optional[dict] = None) -> dict:
     """Time ``SSPCMPoseEstimator.train_step`` and split each iteration into
     :data:`PARTS`.
@@ -447,8 +496,13 @@ def benchmark_full_iteration(args, device,
         # over copies of A and B (two more teacher forwards per iteration).
         model.set_snapshots(*(copy.deepcopy(model.get_network(key))
                               for key in 'AB'))
-    batch = semi_batch(num_labeled, num_unlabeled, input_wh, heatmap_wh,
-                       num_keypoints, seed=args.seed)
+    batch = semi_batch(
+        num_labeled,
+        num_unlabeled,
+        input_wh,
+        heatmap_wh,
+        num_keypoints,
+        seed=args.seed)
     timer = PartTimer(device)
     iterations = []
     with instrumented(model, optim_wrapper, timer):
@@ -462,15 +516,21 @@ def benchmark_full_iteration(args, device,
             total = time.perf_counter() - start
             if index >= args.warmup_iters:
                 iterations.append(
-                    dict(total=total, labels=dict(timer.seconds),
-                         calls=dict(timer.calls)))
+                    dict(
+                        total=total,
+                        labels=dict(timer.seconds),
+                        calls=dict(timer.calls)))
     return summarise_iterations(
         iterations,
         setup=dict(
-            labeled=num_labeled, unlabeled=num_unlabeled,
-            input_wh=input_wh, heatmap_wh=heatmap_wh,
-            keypoints=num_keypoints, scheme=args.update_scheme,
-            snapshots=args.snapshots, warmup=args.warmup_iters,
+            labeled=num_labeled,
+            unlabeled=num_unlabeled,
+            input_wh=input_wh,
+            heatmap_wh=heatmap_wh,
+            keypoints=num_keypoints,
+            scheme=args.update_scheme,
+            snapshots=args.snapshots,
+            warmup=args.warmup_iters,
             networks=('A, B: ResNet-50, C: ResNet-18 (stock HeatmapHead)'
                       if network_cfgs is None else 'custom networks')))
 
@@ -492,24 +552,29 @@ def summarise_iterations(iterations: List[dict], setup: dict) -> dict:
         p: statistics.median(s[p] / t for s, t in zip(splits, totals))
         for p in PARTS
     }
-    target_share = statistics.median(
-        (s['PCM'] + s['SSCO'] + s['warping']) / t
-        for s, t in zip(splits, totals))
+    target_share = statistics.median((s['PCM'] + s['SSCO'] + s['warping']) / t
+                                     for s, t in zip(splits, totals))
     order = OTHER_LABELS + [f'`{name}`' for name in SSPCM_FUNCTION_PARTS]
-    labels = sorted({label for it in iterations for label in it['labels']},
+    labels = sorted({label
+                     for it in iterations for label in it['labels']},
                     key=lambda label:
                     (PARTS.index(label_part(label)), order.index(label)))
     details = {
-        label: (statistics.median(
-            it['calls'].get(label, 0) for it in iterations),
-                1e3 * statistics.median(it['labels'].get(label, 0.)
-                                        for it in iterations))
+        label:
+        (statistics.median(it['calls'].get(label, 0) for it in iterations),
+         1e3 * statistics.median(it['labels'].get(label, 0.)
+                                 for it in iterations))
         for label in labels
     }
-    return dict(iterations=iterations, parts=parts, shares=shares,
-                total_ms=1e3 * statistics.median(totals),
-                total_range_ms=(1e3 * min(totals), 1e3 * max(totals)),
-                target_share=target_share, details=details, setup=setup)
+    return dict(
+        iterations=iterations,
+        parts=parts,
+        shares=shares,
+        total_ms=1e3 * statistics.median(totals),
+        total_range_ms=(1e3 * min(totals), 1e3 * max(totals)),
+        target_share=target_share,
+        details=details,
+        setup=setup)
 
 
 def full_iteration_report(result: dict, target: float = 0.05) -> str:
@@ -524,7 +589,8 @@ def full_iteration_report(result: dict, target: float = 0.05) -> str:
         f"{setup['heatmap_wh'][0]}x{setup['heatmap_wh'][1]}; snapshots A', B' "
         f"{'installed' if setup['snapshots'] else 'absent (first epoch)'}; "
         f"median of {runs} iterations after {setup['warmup']} warm-up "
-        f'(total {low:.0f}-{high:.0f} ms).', '',
+        f'(total {low:.0f}-{high:.0f} ms).',
+        '',
         '| part | ms per iteration | share of the iteration |',
         '|---|---:|---:|',
     ]
@@ -547,7 +613,8 @@ def full_iteration_report(result: dict, target: float = 0.05) -> str:
     lines += [
         '', FULL_ITERATION_NOTE, '',
         f'PCM + SSCO + warping <= {100 * target:g}% of an iteration: '
-        f"measured {100 * share:.2f}%, met {'yes' if share <= target else 'no'}"
+        f'measured {100 * share:.2f}%, '
+        f"met {'yes' if share <= target else 'no'}"
     ]
     return '\n'.join(lines)
 

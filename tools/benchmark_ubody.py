@@ -32,8 +32,12 @@ import ubody_extract_frames  # noqa: E402
 
 
 def stock_pipeline(input_size):
-    codec = dict(type='SimCCLabel', input_size=input_size,
-                 sigma=(4.9, 5.66), simcc_split_ratio=2.0, normalize=False)
+    codec = dict(
+        type='SimCCLabel',
+        input_size=input_size,
+        sigma=(4.9, 5.66),
+        simcc_split_ratio=2.0,
+        normalize=False)
     return [
         dict(type='LoadImage'),
         dict(type='GetBBoxCenterScale'),
@@ -55,22 +59,33 @@ def time_dataset(dataset, indices):
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('data_root', help='UBody folder')
-    parser.add_argument('--frames-root', default=None,
-                        help='extracted frames (default <data_root>/images)')
+    parser.add_argument(
+        '--frames-root',
+        default=None,
+        help='extracted frames (default <data_root>/images)')
     parser.add_argument('--split', default='train', choices=['train', 'test'])
-    parser.add_argument('--protocol', default='intra',
-                        choices=['intra', 'inter'])
+    parser.add_argument(
+        '--protocol', default='intra', choices=['intra', 'inter'])
     parser.add_argument('--frame-interval', type=int, default=1)
     parser.add_argument('--num-samples', type=int, default=200)
-    parser.add_argument('--input-size', type=int, nargs=2, default=[192, 256],
-                        metavar=('W', 'H'))
-    parser.add_argument('--orders', nargs='+', default=['random',
-                                                        'sequential'],
-                        choices=['random', 'sequential'])
-    parser.add_argument('--repeats', type=int, default=3,
-                        help='timed runs per row, interleaved; the table '
-                        'shows the best and the median (a shared machine '
-                        'only ever slows a run down)')
+    parser.add_argument(
+        '--input-size',
+        type=int,
+        nargs=2,
+        default=[192, 256],
+        metavar=('W', 'H'))
+    parser.add_argument(
+        '--orders',
+        nargs='+',
+        default=['random', 'sequential'],
+        choices=['random', 'sequential'])
+    parser.add_argument(
+        '--repeats',
+        type=int,
+        default=3,
+        help='timed runs per row, interleaved; the table '
+        'shows the best and the median (a shared machine '
+        'only ever slows a run down)')
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args(argv)
 
@@ -79,29 +94,33 @@ def main(argv=None):
     args = parse_args(argv)
     register_all_modules(init_default_scope=True)
     # absolute: the dataset reads a relative frames_root under data_root
-    frames_root = osp.abspath(args.frames_root or
-                              osp.join(args.data_root, 'images'))
-    common = dict(data_root=args.data_root, split=args.split,
-                  protocol=args.protocol, frame_interval=args.frame_interval,
-                  frames_root=frames_root,
-                  pipeline=stock_pipeline(tuple(args.input_size)))
+    frames_root = osp.abspath(
+        args.frames_root or osp.join(args.data_root, 'images'))
+    common = dict(
+        data_root=args.data_root,
+        split=args.split,
+        protocol=args.protocol,
+        frame_interval=args.frame_interval,
+        frames_root=frames_root,
+        pipeline=stock_pipeline(tuple(args.input_size)))
 
     plan = ubody_extract_frames.plan_frames(
         osp.join(args.data_root, 'annotations'),
         osp.join(args.data_root, 'splits'), None, args.split, args.protocol,
         args.frame_interval)
-    jobs = ubody_extract_frames.make_jobs(
-        plan, osp.join(args.data_root, 'videos'))
-    results = ubody_extract_frames.run_extraction(jobs, frames_root,
-                                                  progress=False)
+    jobs = ubody_extract_frames.make_jobs(plan,
+                                          osp.join(args.data_root, 'videos'))
+    results = ubody_extract_frames.run_extraction(
+        jobs, frames_root, progress=False)
     summary, failed = ubody_extract_frames.summarize(results)
     if failed:
         sys.exit(f'benchmark_ubody: extraction failed:\n{summary}')
 
     datasets = {
-        'video': UBodyWholeBodyVideoDataset(frame_source='video', **common),
-        'extracted': UBodyWholeBodyVideoDataset(frame_source='extracted',
-                                                **common),
+        'video':
+        UBodyWholeBodyVideoDataset(frame_source='video', **common),
+        'extracted':
+        UBodyWholeBodyVideoDataset(frame_source='extracted', **common),
     }
     n = len(datasets['video'])
     num = min(args.num_samples, n)
@@ -122,8 +141,7 @@ def main(argv=None):
         for order, source in rows:
             dataset = datasets[source]
             dataset.frame_reader.close()  # every run starts cold
-            seconds[order, source].append(
-                time_dataset(dataset, orders[order]))
+            seconds[order, source].append(time_dataset(dataset, orders[order]))
     print(f'| frame source | order | samples | samples/s (best of '
           f'{args.repeats}) | samples/s (median) |')
     print('|---|---|---:|---:|---:|')

@@ -40,34 +40,57 @@ def parse_args(argv=None):
         description=' '.join(__doc__.splitlines()[:2]),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
-    parser.add_argument('config', help='distiller, SSPCM or plain mmpose '
-                        'config')
+    parser.add_argument(
+        'config', help='distiller, SSPCM or plain mmpose '
+        'config')
     parser.add_argument('checkpoint', help='training or exported checkpoint')
     parser.add_argument('out', help='path of the ONNX model to write')
-    parser.add_argument('--which', default=None, choices=['A', 'B', 'C'],
-                        help='SSPCM: the network to export (default C)')
-    parser.add_argument('--input-size', type=int, nargs=2, default=None,
-                        metavar=('W', 'H'),
-                        help='input size (default: the config\'s)')
-    parser.add_argument('--opset', type=int, default=None,
-                        help='ONNX opset (default 17 torchscript, 18 dynamo)')
-    parser.add_argument('--exporter', choices=onnx_export.EXPORTERS,
-                        default='torchscript',
-                        help='torch.onnx.export(dynamo=False) (default) or '
-                        'the torch.export-based exporter')
-    parser.add_argument('--static-batch', action='store_true',
-                        help='fix the batch axis to 1 (default: dynamic)')
-    parser.add_argument('--check-batch-sizes', type=int, nargs='+',
-                        default=[1, 2], metavar='N',
-                        help='batch sizes of the onnxruntime check')
-    parser.add_argument('--atol', type=float,
-                        default=onnx_export.DEFAULT_ATOL,
-                        help='absolute part of the tolerance')
-    parser.add_argument('--rtol', type=float,
-                        default=onnx_export.DEFAULT_RTOL,
-                        help='part of max|torch| added to the tolerance')
-    parser.add_argument('--seed', type=int, default=0,
-                        help='seed of the check inputs')
+    parser.add_argument(
+        '--which',
+        default=None,
+        choices=['A', 'B', 'C'],
+        help='SSPCM: the network to export (default C)')
+    parser.add_argument(
+        '--input-size',
+        type=int,
+        nargs=2,
+        default=None,
+        metavar=('W', 'H'),
+        help='input size (default: the config\'s)')
+    parser.add_argument(
+        '--opset',
+        type=int,
+        default=None,
+        help='ONNX opset (default 17 torchscript, 18 dynamo)')
+    parser.add_argument(
+        '--exporter',
+        choices=onnx_export.EXPORTERS,
+        default='torchscript',
+        help='torch.onnx.export(dynamo=False) (default) or '
+        'the torch.export-based exporter')
+    parser.add_argument(
+        '--static-batch',
+        action='store_true',
+        help='fix the batch axis to 1 (default: dynamic)')
+    parser.add_argument(
+        '--check-batch-sizes',
+        type=int,
+        nargs='+',
+        default=[1, 2],
+        metavar='N',
+        help='batch sizes of the onnxruntime check')
+    parser.add_argument(
+        '--atol',
+        type=float,
+        default=onnx_export.DEFAULT_ATOL,
+        help='absolute part of the tolerance')
+    parser.add_argument(
+        '--rtol',
+        type=float,
+        default=onnx_export.DEFAULT_RTOL,
+        help='part of max|torch| added to the tolerance')
+    parser.add_argument(
+        '--seed', type=int, default=0, help='seed of the check inputs')
     args = parser.parse_args(argv)
     if any(b < 1 for b in args.check_batch_sizes):
         parser.error(f'--check-batch-sizes must be >= 1, got '
@@ -77,8 +100,10 @@ def parse_args(argv=None):
 
 def rtmlib_call(network, out: str) -> str:
     """The rtmlib line that runs the exported model as mmpose does."""
+
     def fmt(values):
         return None if values is None else tuple(round(v, 4) for v in values)
+
     line = (f"rtmlib.RTMPose(onnx_model='{out}', "
             f'model_input_size={tuple(network.input_size)}, '
             f'mean={fmt(network.mean)}, std={fmt(network.std)}, '
@@ -94,9 +119,11 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
     try:
-        network = build_deployed_network(args.config, args.checkpoint,
-                                         which=args.which,
-                                         input_size=args.input_size)
+        network = build_deployed_network(
+            args.config,
+            args.checkpoint,
+            which=args.which,
+            input_size=args.input_size)
     except (FileNotFoundError, KeyError, RuntimeError, TypeError,
             ValueError) as err:
         # Bad input: one message naming the file/key/value, no traceback.
@@ -116,10 +143,15 @@ def main(argv=None) -> int:
           f'{"1 (static)" if args.static_batch else "dynamic"}')
     try:
         checks = onnx_export.export_and_check(
-            network, args.out, opset=args.opset,
-            dynamic_batch=not args.static_batch, exporter=args.exporter,
-            check_batch_sizes=args.check_batch_sizes, atol=args.atol,
-            rtol=args.rtol, seed=args.seed)
+            network,
+            args.out,
+            opset=args.opset,
+            dynamic_batch=not args.static_batch,
+            exporter=args.exporter,
+            check_batch_sizes=args.check_batch_sizes,
+            atol=args.atol,
+            rtol=args.rtol,
+            seed=args.seed)
     except onnx_export.ToleranceError as err:
         print(f'FAILED: {err}', file=sys.stderr)
         print(f'{args.out} was not written.', file=sys.stderr)

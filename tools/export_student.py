@@ -26,11 +26,15 @@ def parse_args():
     parser.add_argument('config', help='the training config (distiller/SSPCM)')
     parser.add_argument('checkpoint', help='training checkpoint')
     parser.add_argument('out', help='output path of the plain checkpoint')
-    parser.add_argument('--which', default=None,
-                        help='SSPCM: which network to export (A, B or C)')
-    parser.add_argument('--prefix', default=None,
-                        help='state-dict prefix of the network to export '
-                        '(overrides the model-type default)')
+    parser.add_argument(
+        '--which',
+        default=None,
+        help='SSPCM: which network to export (A, B or C)')
+    parser.add_argument(
+        '--prefix',
+        default=None,
+        help='state-dict prefix of the network to export '
+        '(overrides the model-type default)')
     return parser.parse_args()
 
 

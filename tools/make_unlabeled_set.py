@@ -43,53 +43,94 @@ def parse_args(argv=None):
         'the SSPCM configs read (image info + person boxes in the COCO '
         'detection-results format).',
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('input_dir', help='folder of images and/or videos '
-                        '(read recursively)')
-    parser.add_argument('out_dir', help='output folder (images/, '
-                        'annotations/, summary.json)')
+    parser.add_argument(
+        'input_dir',
+        help='folder of images and/or videos '
+        '(read recursively)')
+    parser.add_argument(
+        'out_dir',
+        help='output folder (images/, '
+        'annotations/, summary.json)')
     boxes = parser.add_argument_group(
         'person boxes (a detector, or a detection file)')
-    boxes.add_argument('--det-config', help='mmdet config file of the '
-                       "detector (a path, or 'mmdet::<path>' in mmdet's "
-                       'installed configs)')
-    boxes.add_argument('--det-checkpoint', help='its checkpoint (local '
-                       'file)')
-    boxes.add_argument('--det-cfg-options', nargs='+', default=None,
-                       metavar='KEY=VALUE', help='overrides of the detector '
-                       'config, as --cfg-options of mmdet/mmpose tools')
-    boxes.add_argument('--device', default=None, help="detector device "
-                       "(default: 'cuda:0' when available, else 'cpu')")
-    boxes.add_argument('--det-file', help='existing detections, COCO '
-                       'detection-results format (a list of {image_id or '
-                       'file_name, category_id, bbox [x,y,w,h], score})')
-    boxes.add_argument('--det-image-info', help='COCO file whose images '
-                       '(id, file_name relative to input_dir) resolve the '
-                       "--det-file entries' image_id")
-    boxes.add_argument('--score-thr', type=float, default=0.5,
-                       help='keep boxes scoring at least this')
-    boxes.add_argument('--det-cat-id', type=int, default=None,
-                       help='the person category: a detector label index '
-                       '(default 0, COCO-trained mmdet models) or a '
-                       '--det-file category_id (default 1, COCO)')
+    boxes.add_argument(
+        '--det-config',
+        help='mmdet config file of the '
+        "detector (a path, or 'mmdet::<path>' in mmdet's "
+        'installed configs)')
+    boxes.add_argument(
+        '--det-checkpoint', help='its checkpoint (local '
+        'file)')
+    boxes.add_argument(
+        '--det-cfg-options',
+        nargs='+',
+        default=None,
+        metavar='KEY=VALUE',
+        help='overrides of the detector '
+        'config, as --cfg-options of mmdet/mmpose tools')
+    boxes.add_argument(
+        '--device',
+        default=None,
+        help='detector device '
+        "(default: 'cuda:0' when available, else 'cpu')")
+    boxes.add_argument(
+        '--det-file',
+        help='existing detections, COCO '
+        'detection-results format (a list of {image_id or '
+        'file_name, category_id, bbox [x,y,w,h], score})')
+    boxes.add_argument(
+        '--det-image-info',
+        help='COCO file whose images '
+        '(id, file_name relative to input_dir) resolve the '
+        "--det-file entries' image_id")
+    boxes.add_argument(
+        '--score-thr',
+        type=float,
+        default=0.5,
+        help='keep boxes scoring at least this')
+    boxes.add_argument(
+        '--det-cat-id',
+        type=int,
+        default=None,
+        help='the person category: a detector label index '
+        '(default 0, COCO-trained mmdet models) or a '
+        '--det-file category_id (default 1, COCO)')
     frames = parser.add_argument_group('video frames')
     rate = frames.add_mutually_exclusive_group()
-    rate.add_argument('--frame-interval', type=int, default=None,
-                      help='keep frames 0, N, 2N, ... (default 1: all)')
-    rate.add_argument('--fps', type=float, default=None,
-                      help='keep this many frames per second of video')
-    frames.add_argument('--frame-ext', choices=['jpg', 'png'],
-                        default='jpg', help='file type of written frames')
-    parser.add_argument('--image-mode', choices=['symlink', 'hardlink',
-                                                 'copy'],
-                        default='symlink', help='how images get into '
-                        'OUT/images (symlinks point at absolute paths)')
-    parser.add_argument('--strict', action='store_true', help='stop at '
-                        'the first broken image, unreadable video or bad '
-                        'detection entry instead of skipping it')
-    parser.add_argument('--overwrite', action='store_true', help='replace '
-                        'an unlabeled set already in out_dir')
-    parser.add_argument('--no-progress', action='store_true',
-                        help='no progress bar')
+    rate.add_argument(
+        '--frame-interval',
+        type=int,
+        default=None,
+        help='keep frames 0, N, 2N, ... (default 1: all)')
+    rate.add_argument(
+        '--fps',
+        type=float,
+        default=None,
+        help='keep this many frames per second of video')
+    frames.add_argument(
+        '--frame-ext',
+        choices=['jpg', 'png'],
+        default='jpg',
+        help='file type of written frames')
+    parser.add_argument(
+        '--image-mode',
+        choices=['symlink', 'hardlink', 'copy'],
+        default='symlink',
+        help='how images get into '
+        'OUT/images (symlinks point at absolute paths)')
+    parser.add_argument(
+        '--strict',
+        action='store_true',
+        help='stop at '
+        'the first broken image, unreadable video or bad '
+        'detection entry instead of skipping it')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace '
+        'an unlabeled set already in out_dir')
+    parser.add_argument(
+        '--no-progress', action='store_true', help='no progress bar')
     args = parser.parse_args(argv)
     use_detector = bool(args.det_config or args.det_checkpoint)
     if use_detector == bool(args.det_file):
@@ -119,23 +160,25 @@ def _cfg_options(pairs):
 def main(argv=None) -> int:
     args = parse_args(argv)
     import mmpose_kd  # noqa: F401  (version checks, checkpoint allow-list)
-    from mmpose_kd.datasets.unlabeled import (
-        DetectionFile, DetectionFileError, DetectorError, FrameSampling,
-        MMDetDetector, UnlabeledSetError, build_unlabeled_set)
+    from mmpose_kd.datasets.unlabeled import (DetectionFile,
+                                              DetectionFileError,
+                                              DetectorError, FrameSampling,
+                                              MMDetDetector, UnlabeledSetError,
+                                              build_unlabeled_set)
     try:
         sampling = FrameSampling(interval=args.frame_interval, fps=args.fps)
         detector = detection_file = None
         if args.det_file:
-            detection_file = DetectionFile(args.det_file,
-                                           args.det_image_info)
+            detection_file = DetectionFile(args.det_file, args.det_image_info)
         else:
             import torch
-            device = args.device or ('cuda:0' if torch.cuda.is_available()
-                                     else 'cpu')
-            detector = MMDetDetector(args.det_config,
-                                     args.det_checkpoint, device=device,
-                                     cfg_options=_cfg_options(
-                                         args.det_cfg_options))
+            device = args.device or ('cuda:0'
+                                     if torch.cuda.is_available() else 'cpu')
+            detector = MMDetDetector(
+                args.det_config,
+                args.det_checkpoint,
+                device=device,
+                cfg_options=_cfg_options(args.det_cfg_options))
         summary_warnings = []
         if detector is not None:
             name = detector.class_name(args.det_cat_id)
@@ -153,12 +196,19 @@ def main(argv=None) -> int:
                     'key(s) the detector does not use, e.g. '
                     f'{detector.unexpected_keys[0]!r}')
         summary = build_unlabeled_set(
-            args.input_dir, args.out_dir, detector=detector,
-            detection_file=detection_file, score_thr=args.score_thr,
-            det_cat_id=args.det_cat_id, sampling=sampling,
-            image_mode=args.image_mode, frame_ext=args.frame_ext,
-            strict=args.strict, overwrite=args.overwrite,
-            progress=not args.no_progress, warnings=summary_warnings)
+            args.input_dir,
+            args.out_dir,
+            detector=detector,
+            detection_file=detection_file,
+            score_thr=args.score_thr,
+            det_cat_id=args.det_cat_id,
+            sampling=sampling,
+            image_mode=args.image_mode,
+            frame_ext=args.frame_ext,
+            strict=args.strict,
+            overwrite=args.overwrite,
+            progress=not args.no_progress,
+            warnings=summary_warnings)
     except (UnlabeledSetError, DetectionFileError, DetectorError,
             FileNotFoundError, ValueError) as err:
         print(f'make_unlabeled_set: error: {err}', file=sys.stderr)

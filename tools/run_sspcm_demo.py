@@ -41,35 +41,51 @@ RUNS = ('supervised', 'sspcm')
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir', default='work_dirs/sspcm_demo')
-    parser.add_argument('--config', default=DEFAULT_CONFIG,
-                        help='SSPCM config whose network C, data pipelines '
-                        'and batch sizes both runs use')
-    parser.add_argument('--data-root', default=None,
-                        help='synthetic data folder (default: '
-                        '<work-dir>/data)')
+    parser.add_argument(
+        '--config',
+        default=DEFAULT_CONFIG,
+        help='SSPCM config whose network C, data pipelines '
+        'and batch sizes both runs use')
+    parser.add_argument(
+        '--data-root',
+        default=None,
+        help='synthetic data folder (default: '
+        '<work-dir>/data)')
     parser.add_argument('--num-train', type=int, default=600)
     parser.add_argument('--num-val', type=int, default=100)
     parser.add_argument('--num-labeled', type=int, default=30)
     parser.add_argument('--img-size', type=int, default=128)
     parser.add_argument('--data-seed', type=int, default=0)
     parser.add_argument('--split-seed', type=int, default=0)
-    parser.add_argument('--seed', type=int, default=0,
-                        help='training seed (both runs)')
-    parser.add_argument('--epochs', type=int, default=12,
-                        help='epochs over the unlabeled images; the '
-                        'supervised run takes as many iterations')
-    parser.add_argument('--lr', type=float, default=None,
-                        help='override the config learning rate')
-    parser.add_argument('--cfg-options', nargs='*', default=[],
-                        help='key=value overrides of the SSPCM config '
-                        '(python literals), e.g. '
-                        'model.semi_train_cfg.pcm_loss_weight=2.0')
-    parser.add_argument('--threads', type=int, default=1,
-                        help='torch threads per run')
-    parser.add_argument('--sequential', action='store_true',
-                        help='run the two trainings one after the other')
-    parser.add_argument('--only', choices=RUNS, default=None,
-                        help=argparse.SUPPRESS)  # internal: one run
+    parser.add_argument(
+        '--seed', type=int, default=0, help='training seed (both runs)')
+    parser.add_argument(
+        '--epochs',
+        type=int,
+        default=12,
+        help='epochs over the unlabeled images; the '
+        'supervised run takes as many iterations')
+    parser.add_argument(
+        '--lr',
+        type=float,
+        default=None,
+        help='override the config learning rate')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='*',
+        default=[],
+        help='key=value overrides of the SSPCM config '
+        '(python literals), e.g. '
+        'model.semi_train_cfg.pcm_loss_weight=2.0')
+    parser.add_argument(
+        '--threads', type=int, default=1, help='torch threads per run')
+    parser.add_argument(
+        '--sequential',
+        action='store_true',
+        help='run the two trainings one after the other')
+    parser.add_argument(
+        '--only', choices=RUNS, default=None,
+        help=argparse.SUPPRESS)  # internal: one run
     return parser.parse_args(argv)
 
 
@@ -80,8 +96,11 @@ def prepare_data(args) -> str:
     train_ann = osp.join(data_root, 'annotations',
                          'coco_wholebody_train_v1.0.json')
     stamp = osp.join(data_root, 'demo_data.json')
-    wanted = dict(num_train=args.num_train, num_val=args.num_val,
-                  img_size=args.img_size, seed=args.data_seed)
+    wanted = dict(
+        num_train=args.num_train,
+        num_val=args.num_val,
+        img_size=args.img_size,
+        seed=args.data_seed)
     if not (osp.isfile(stamp) and _read_json(stamp) == wanted):
         from mmpose_kd.datasets.synthetic import generate_wholebody_dataset
         print(f'generating synthetic data in {data_root} ...', flush=True)
@@ -90,7 +109,8 @@ def prepare_data(args) -> str:
             json.dump(wanted, f)
     split_semi = _load_tool('split_semi')
     split_semi.main([
-        train_ann, '--num-labeled', str(args.num_labeled), '--seed',
+        train_ann, '--num-labeled',
+        str(args.num_labeled), '--seed',
         str(args.split_seed), '--out-labeled',
         osp.join(data_root, 'annotations', 'train_labeled.json'),
         '--out-unlabeled',
@@ -126,19 +146,32 @@ def iteration_schedule(cfg, num_iters: int) -> list:
     the last epoch's worth (1/epochs) of the iterations."""
     warmup = min(50, max(1, num_iters // 10))
     return [
-        dict(type='LinearLR', begin=0, end=warmup, start_factor=0.01,
-             by_epoch=False),
-        dict(type='MultiStepLR', begin=0, end=num_iters, by_epoch=False,
-             milestones=[int(num_iters * 0.9)], gamma=0.1)
+        dict(
+            type='LinearLR',
+            begin=0,
+            end=warmup,
+            start_factor=0.01,
+            by_epoch=False),
+        dict(
+            type='MultiStepLR',
+            begin=0,
+            end=num_iters,
+            by_epoch=False,
+            milestones=[int(num_iters * 0.9)],
+            gamma=0.1)
     ]
 
 
 def finalize_sspcm(cfg, args, num_iters: int):
-    cfg.train_cfg = dict(type='SemiSupervisedEpochBasedTrainLoop',
-                         max_epochs=args.epochs, val_begin=args.epochs + 1)
+    cfg.train_cfg = dict(
+        type='SemiSupervisedEpochBasedTrainLoop',
+        max_epochs=args.epochs,
+        val_begin=args.epochs + 1)
     cfg.param_scheduler = iteration_schedule(cfg, num_iters)
     cfg.default_hooks.checkpoint = dict(
-        type='CheckpointHook', interval=args.epochs, save_best=None,
+        type='CheckpointHook',
+        interval=args.epochs,
+        save_best=None,
         max_keep_ckpts=1)
     return cfg
 
@@ -151,12 +184,17 @@ def supervised_config(sspcm_cfg, args, num_iters: int):
     cfg.train_dataloader = copy.deepcopy(sspcm_cfg.train_dataloader.labeled)
     # IterBasedTrainLoop pauses 2 s whenever a finite sampler runs out.
     cfg.train_dataloader.sampler = dict(type='InfiniteSampler', shuffle=True)
-    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=num_iters,
-                         val_begin=num_iters + 1)
+    cfg.train_cfg = dict(
+        type='IterBasedTrainLoop',
+        max_iters=num_iters,
+        val_begin=num_iters + 1)
     cfg.param_scheduler = iteration_schedule(cfg, num_iters)
     cfg.default_hooks.checkpoint = dict(
-        type='CheckpointHook', by_epoch=False, interval=num_iters,
-        save_best=None, max_keep_ckpts=1)
+        type='CheckpointHook',
+        by_epoch=False,
+        interval=num_iters,
+        save_best=None,
+        max_keep_ckpts=1)
     cfg.default_hooks.logger = dict(type='LoggerHook', interval=50)
     cfg.log_processor = dict(by_epoch=False)
     cfg.custom_hooks = [dict(type='SyncBuffersHook')]
@@ -166,8 +204,8 @@ def supervised_config(sspcm_cfg, args, num_iters: int):
 
 def count_iterations(sspcm_cfg, args) -> int:
     """Iterations of the SSPCM run: epochs x unlabeled batches."""
-    from mmpose.registry import DATASETS
     from mmengine.registry import init_default_scope
+    from mmpose.registry import DATASETS
     init_default_scope('mmpose')
     loader = sspcm_cfg.train_dataloader.unlabeled
     dataset = DATASETS.build(copy.deepcopy(loader.dataset))
@@ -197,8 +235,8 @@ def run_one(args, which: str, data_root: str) -> dict:
     start = time.time()
     runner.train()
     train_seconds = time.time() - start
-    results = dict(run=which, iterations=num_iters,
-                   train_seconds=round(train_seconds, 1))
+    results = dict(
+        run=which, iterations=num_iters, train_seconds=round(train_seconds, 1))
     if which == 'sspcm':
         model = runner.model
         for key in ('C', 'A', 'B'):
@@ -219,14 +257,15 @@ def launch(args, data_root: str) -> dict:
         for which in RUNS:
             results[which] = run_one(args, which, data_root)
         return results
-    base = [sys.executable, osp.abspath(__file__)] + [
-        a for a in sys.argv[1:]
-    ] + ['--data-root', data_root]
+    base = [sys.executable, osp.abspath(__file__)
+            ] + [a for a in sys.argv[1:]] + ['--data-root', data_root]
     procs = {}
     for which in RUNS:
         log = open(osp.join(args.work_dir, f'{which}.log'), 'w')
         procs[which] = (subprocess.Popen(
-            base + ['--only', which], stdout=log, stderr=subprocess.STDOUT,
+            base + ['--only', which],
+            stdout=log,
+            stderr=subprocess.STDOUT,
             env=dict(os.environ, OMP_NUM_THREADS=str(args.threads))), log)
     for which, (proc, log) in procs.items():
         code = proc.wait()

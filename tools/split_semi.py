@@ -12,9 +12,11 @@ Two protocols:
   images in file order; ``lib/dataset/mix_coco_coco.py`` sets ``TRAIN_LEN =
   0`` for the unlabeled set, i.e. the whole of train2017)::
 
-      python tools/split_semi.py data/coco/annotations/person_keypoints_train2017.json \\
+      python tools/split_semi.py \\
+          data/coco/annotations/person_keypoints_train2017.json \\
           --unit instances --order first --num-labeled 1000 --unlabeled all \\
-          --out-labeled data/coco/annotations/person_keypoints_train2017_first-1k-instances.json
+          --out-labeled \\
+          data/coco/annotations/person_keypoints_train2017_first-1k-instances.json
 
   An instance counts as the official code counts it: not crowd, ``area >
   0``, a box that stays non-empty once clipped to the image, and at least
@@ -53,40 +55,56 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'unlabeled parts (by person instance or by image)')
     parser.add_argument('ann_file', help='COCO-format annotation JSON')
     size = parser.add_mutually_exclusive_group(required=True)
-    size.add_argument('--num-labeled', type=int,
-                      help='number of labeled images or instances '
-                      '(see --unit)')
-    size.add_argument('--ratio', type=float,
-                      help='fraction of the eligible images or instances '
-                      'that are labeled, in (0, 1]')
+    size.add_argument(
+        '--num-labeled',
+        type=int,
+        help='number of labeled images or instances '
+        '(see --unit)')
+    size.add_argument(
+        '--ratio',
+        type=float,
+        help='fraction of the eligible images or instances '
+        'that are labeled, in (0, 1]')
     parser.add_argument(
-        '--unit', choices=UNITS, default='images',
+        '--unit',
+        choices=UNITS,
+        default='images',
         help="what --num-labeled counts: 'instances' (person annotations, "
         "the SSPCM paper's protocol) or 'images' (default)")
     parser.add_argument(
-        '--order', choices=ORDERS, default='random',
+        '--order',
+        choices=ORDERS,
+        default='random',
         help="'first': the first eligible ones in file order (the paper's "
         "protocol); 'random': a seeded draw (default)")
     parser.add_argument(
-        '--unlabeled', choices=UNLABELED, default='rest',
+        '--unlabeled',
+        choices=UNLABELED,
+        default='rest',
         help="'all': the unlabeled part is the whole input, labeled people "
         "included (the paper's protocol); 'rest' (default): what is not "
         'labeled')
-    parser.add_argument('--seed', type=int, default=0,
-                        help="random seed (--order random)")
     parser.add_argument(
-        '--min-keypoints', type=int, default=1,
+        '--seed', type=int, default=0, help='random seed (--order random)')
+    parser.add_argument(
+        '--min-keypoints',
+        type=int,
+        default=1,
         help='an instance is eligible if it has at least this many labeled '
         'keypoints (an image if one of its instances is)')
-    parser.add_argument('--out-labeled', help='output JSON of the labeled '
-                        'part (default: <ann>_labeled-<n>[-instances].json)')
+    parser.add_argument(
+        '--out-labeled',
+        help='output JSON of the labeled '
+        'part (default: <ann>_labeled-<n>[-instances].json)')
     parser.add_argument(
         '--out-unlabeled',
         help='output JSON of the unlabeled part (default with --unlabeled '
         'rest: <ann>_unlabeled-<n>[-instances].json; with --unlabeled all '
         'nothing is written unless given)')
-    parser.add_argument('--strip-unlabeled', action='store_true',
-                        help='zero the keypoints in the unlabeled file')
+    parser.add_argument(
+        '--strip-unlabeled',
+        action='store_true',
+        help='zero the keypoints in the unlabeled file')
     return parser.parse_args(argv)
 
 
@@ -116,7 +134,9 @@ def labeled_keypoint_count(ann: dict) -> int:
     return sum(1 for v in keypoints[2::3] if v > 0)
 
 
-def is_training_instance(ann: dict, img: dict, min_keypoints: int = 1,
+def is_training_instance(ann: dict,
+                         img: dict,
+                         min_keypoints: int = 1,
                          person_category: Optional[int] = None) -> bool:
     """Whether the official SSPCM code trains on this annotation
     (hlz0606/SSPCM ``lib/dataset/coco.py``,
@@ -223,18 +243,22 @@ def split_coco(coco: dict,
                    min_keypoints)
         chosen = set(_pick(candidates, n, order, seed))
         labeled_ann = lambda ann: id(ann) in chosen  # noqa: E731
-        labeled_image_ids = {ann['image_id'] for ann in coco['annotations']
-                             if labeled_ann(ann)}
+        labeled_image_ids = {
+            ann['image_id']
+            for ann in coco['annotations'] if labeled_ann(ann)
+        }
     else:
         # An image is eligible if one of its people has keypoints (any
         # annotation, as before the instance protocol existed: seeded
         # image splits made then stay the same).
         eligible_ids = {
-            ann['image_id'] for ann in coco['annotations']
+            ann['image_id']
+            for ann in coco['annotations']
             if labeled_keypoint_count(ann) >= min_keypoints
         }
-        candidates = [img['id'] for img in coco['images']
-                      if img['id'] in eligible_ids]
+        candidates = [
+            img['id'] for img in coco['images'] if img['id'] in eligible_ids
+        ]
         if order == 'random':
             candidates.sort()  # the draw does not depend on file order
         n = _count(num_labeled, ratio, len(candidates), 'images',
@@ -267,12 +291,16 @@ def split_coco(coco: dict,
 
 
 def _subset(coco: dict, keep_image, keep_ann, strip: bool = False) -> dict:
-    part = {k: v for k, v in coco.items()
-            if k not in ('images', 'annotations')}
+    part = {
+        k: v
+        for k, v in coco.items() if k not in ('images', 'annotations')
+    }
     part['images'] = [img for img in coco['images'] if keep_image(img)]
     ids = {img['id'] for img in part['images']}
-    anns = [ann for ann in coco['annotations']
-            if ann['image_id'] in ids and keep_ann(ann)]
+    anns = [
+        ann for ann in coco['annotations']
+        if ann['image_id'] in ids and keep_ann(ann)
+    ]
     if strip:
         anns = [_without_keypoints(ann) for ann in anns]
     part['annotations'] = anns
@@ -293,18 +321,17 @@ def summarize(coco: dict) -> Dict[str, int]:
     return dict(
         images=len(coco['images']),
         annotations=len(coco['annotations']),
-        people_with_keypoints=sum(
-            1 for ann in coco['annotations']
-            if labeled_keypoint_count(ann) > 0))
+        people_with_keypoints=sum(1 for ann in coco['annotations']
+                                  if labeled_keypoint_count(ann) > 0))
 
 
-def default_out_paths(ann_file: str, num_labeled: int,
+def default_out_paths(ann_file: str,
+                      num_labeled: int,
                       unit: str = 'images') -> Tuple[str, str]:
     stem, ext = osp.splitext(ann_file)
     suffix = f'{num_labeled}-instances' if unit == 'instances' else \
         f'{num_labeled}'
-    return (f'{stem}_labeled-{suffix}{ext}',
-            f'{stem}_unlabeled-{suffix}{ext}')
+    return (f'{stem}_labeled-{suffix}{ext}', f'{stem}_unlabeled-{suffix}{ext}')
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -320,8 +347,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         unit=args.unit,
         order=args.order,
         unlabeled=args.unlabeled)
-    num = len(labeled['annotations'] if args.unit == 'instances' else
-              labeled['images'])
+    num = len(labeled['annotations'] if args.unit ==
+              'instances' else labeled['images'])
     default_labeled, default_unlabeled = default_out_paths(
         args.ann_file, num, args.unit)
     out_unlabeled = args.out_unlabeled

@@ -22,21 +22,36 @@ def parse_args():
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
-        '--resume', nargs='?', type=str, const='auto',
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
         help='resume from the given checkpoint, or from the latest checkpoint '
         'in the work dir when no path is given')
-    parser.add_argument('--amp', action='store_true', default=False,
-                        help='enable automatic-mixed-precision training')
-    parser.add_argument('--no-validate', action='store_true',
-                        help='do not evaluate checkpoints during training')
-    parser.add_argument('--auto-scale-lr', action='store_true',
-                        help='scale the LR by the actual batch size')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--amp',
+        action='store_true',
+        default=False,
+        help='enable automatic-mixed-precision training')
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='do not evaluate checkpoints during training')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the LR by the actual batch size')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override settings in the config, key=value pairs, e.g. '
         'model.teacher_ckpt=/path/to/teacher.pth')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
     # torch.distributed.launch passes --local_rank (torchrun uses LOCAL_RANK).
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
@@ -68,8 +83,8 @@ def merge_args(cfg, args):
         # mmengine scales by world_size * train batch / base_batch_size; for
         # SSPCM's two dataloaders the batch is labeled + unlabeled
         # (SemiSupervisedEpochBasedTrainLoop reports it).
-        cfg.auto_scale_lr = dict(cfg.get('auto_scale_lr', None) or {},
-                                 enable=True)
+        cfg.auto_scale_lr = dict(
+            cfg.get('auto_scale_lr', None) or {}, enable=True)
         if 'base_batch_size' not in cfg.auto_scale_lr:
             raise ValueError(
                 f'--auto-scale-lr: {args.config} has no '

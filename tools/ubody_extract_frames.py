@@ -34,9 +34,10 @@ from tqdm import tqdm
 # let `python tools/ubody_extract_frames.py` work from a source checkout
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmpose_kd.datasets.ubody import (  # noqa: E402
-    SPLIT_LIST_FILES, UBodyFrame, UBodyFrameReadError, VideoFrameReader,
-    plan_frames)
+from mmpose_kd.datasets.ubody import UBodyFrameReadError  # noqa: E402
+from mmpose_kd.datasets.ubody import VideoFrameReader  # noqa: E402
+from mmpose_kd.datasets.ubody import plan_frames  # noqa: E402
+from mmpose_kd.datasets.ubody import SPLIT_LIST_FILES, UBodyFrame  # noqa: E402
 
 
 class VideoJob(NamedTuple):
@@ -54,14 +55,15 @@ class VideoResult(NamedTuple):
     failed: Tuple[Tuple[Optional[int], str], ...]  # (frame or None, why)
 
 
-def make_jobs(plan: dict, videos_root: str,
+def make_jobs(plan: dict,
+              videos_root: str,
               video_suffix: str = '.mp4') -> List[VideoJob]:
     """One job per video of a :func:`plan_frames` plan."""
     return [
-        VideoJob(scene, video,
-                 UBodyFrame(scene, video, 1).video_path(videos_root,
-                                                        video_suffix),
-                 tuple(numbers)) for (scene, video), numbers in plan.items()
+        VideoJob(
+            scene, video,
+            UBodyFrame(scene, video, 1).video_path(videos_root, video_suffix),
+            tuple(numbers)) for (scene, video), numbers in plan.items()
     ]
 
 
@@ -110,22 +112,25 @@ def _extract_video_star(args):
     return extract_video(*args)
 
 
-def run_extraction(jobs: Sequence[VideoJob], frames_root: str,
-                   workers: int = 1, progress: bool = True
-                   ) -> List[VideoResult]:
+def run_extraction(jobs: Sequence[VideoJob],
+                   frames_root: str,
+                   workers: int = 1,
+                   progress: bool = True) -> List[VideoResult]:
     """Extract all jobs, ``workers`` processes in parallel, with a progress
     bar counting frames."""
     total = sum(len(job.frame_numbers) for job in jobs)
     results = []
-    with tqdm(total=total, unit='frame', disable=not progress,
-              desc='UBody frames') as bar:
+    with tqdm(
+            total=total, unit='frame', disable=not progress,
+            desc='UBody frames') as bar:
         if workers <= 1:
             iterator = (extract_video(job, frames_root) for job in jobs)
             pool = None
         else:
             pool = get_context().Pool(workers)
-            iterator = pool.imap_unordered(
-                _extract_video_star, [(job, frames_root) for job in jobs])
+            iterator = pool.imap_unordered(_extract_video_star,
+                                           [(job, frames_root)
+                                            for job in jobs])
         try:
             for result in iterator:
                 results.append(result)
@@ -146,11 +151,12 @@ def summarize(results: Sequence[VideoResult]) -> Tuple[str, int]:
     lines = []
     for result in sorted(bad, key=lambda r: r.job.video_path):
         whole_video = any(k is None for k, _ in result.failed)
-        count = (len(result.job.frame_numbers) - result.skipped
-                 if whole_video else len(result.failed))
+        count = (
+            len(result.job.frame_numbers) -
+            result.skipped if whole_video else len(result.failed))
         failed_frames += count
-        frames = ('all frames' if whole_video else 'frames ' + ', '.join(
-            str(k) for k, _ in result.failed[:10]) +
+        frames = ('all frames' if whole_video else 'frames ' +
+                  ', '.join(str(k) for k, _ in result.failed[:10]) +
                   (' ...' if len(result.failed) > 10 else ''))
         lines.append(f'  {result.job.scene}/{result.job.video}: {count} '
                      f'frame(s) not read ({frames}): {result.failed[0][1]}')
@@ -163,22 +169,31 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Extract the UBody frames a split needs '
         '(<frames_root>/<Scene>/<video>/<frame:06d>.png).')
-    parser.add_argument('data_root', help='UBody folder (annotations/, '
-                        'videos/, splits/)')
-    parser.add_argument('--frames-root', default=None,
-                        help='where to write frames (default: '
-                        '<data_root>/images, the dataset\'s default)')
-    parser.add_argument('--split', choices=['train', 'test', 'all'],
-                        default='train')
-    parser.add_argument('--protocol', choices=sorted(SPLIT_LIST_FILES),
-                        default='intra')
-    parser.add_argument('--frame-interval', type=int, default=1,
-                        help='keep frames 1, 1+N, 1+2N... of every video '
-                        '(same as the dataset\'s frame_interval)')
-    parser.add_argument('--scenes', nargs='+', default=None,
-                        help='scenes to extract (default: all found)')
-    parser.add_argument('--workers', type=int,
-                        default=max(1, (os.cpu_count() or 2) // 2))
+    parser.add_argument(
+        'data_root', help='UBody folder (annotations/, '
+        'videos/, splits/)')
+    parser.add_argument(
+        '--frames-root',
+        default=None,
+        help='where to write frames (default: '
+        '<data_root>/images, the dataset\'s default)')
+    parser.add_argument(
+        '--split', choices=['train', 'test', 'all'], default='train')
+    parser.add_argument(
+        '--protocol', choices=sorted(SPLIT_LIST_FILES), default='intra')
+    parser.add_argument(
+        '--frame-interval',
+        type=int,
+        default=1,
+        help='keep frames 1, 1+N, 1+2N... of every video '
+        '(same as the dataset\'s frame_interval)')
+    parser.add_argument(
+        '--scenes',
+        nargs='+',
+        default=None,
+        help='scenes to extract (default: all found)')
+    parser.add_argument(
+        '--workers', type=int, default=max(1, (os.cpu_count() or 2) // 2))
     parser.add_argument('--annotations-dir', default='annotations')
     parser.add_argument('--videos-dir', default='videos')
     parser.add_argument('--splits-dir', default='splits')
@@ -194,16 +209,16 @@ def main(argv=None) -> int:
         return path if osp.isabs(path) else osp.join(args.data_root, path)
 
     frames_root = args.frames_root or osp.join(args.data_root, 'images')
-    plan = plan_frames(under_root(args.annotations_dir),
-                       under_root(args.splits_dir), args.scenes, args.split,
-                       args.protocol, args.frame_interval)
+    plan = plan_frames(
+        under_root(args.annotations_dir), under_root(args.splits_dir),
+        args.scenes, args.split, args.protocol, args.frame_interval)
     jobs = make_jobs(plan, under_root(args.videos_dir), args.video_suffix)
     print(f'{sum(len(j.frame_numbers) for j in jobs)} frame(s) of '
           f'{len(jobs)} video(s) selected (split={args.split}, '
           f'protocol={args.protocol}, frame_interval={args.frame_interval}) '
           f'-> {frames_root}')
-    results = run_extraction(jobs, frames_root, args.workers,
-                             progress=not args.no_progress)
+    results = run_extraction(
+        jobs, frames_root, args.workers, progress=not args.no_progress)
     summary, failed = summarize(results)
     print(summary)
     return 1 if failed else 0

@@ -28,23 +28,40 @@ train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=max_epochs)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=base_lr))
 param_scheduler = [
     dict(type='LinearLR', begin=0, end=50, start_factor=0.01, by_epoch=False),
-    dict(type='CosineAnnealingLR', eta_min=base_lr * 0.05,
-         begin=max_epochs // 2, end=max_epochs, T_max=max_epochs // 2,
-         by_epoch=True, convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=base_lr * 0.05,
+        begin=max_epochs // 2,
+        end=max_epochs,
+        T_max=max_epochs // 2,
+        by_epoch=True,
+        convert_to_iter_based=True),
 ]
 auto_scale_lr = dict(base_batch_size=train_batch_size)
 
-codec = dict(type='MSRAHeatmap', input_size=input_size,
-             heatmap_size=(24, 32), sigma=1.5)
+codec = dict(
+    type='MSRAHeatmap',
+    input_size=input_size,
+    heatmap_size=(24, 32),
+    sigma=1.5)
 
 model = dict(
     backbone=dict(
-        type='ResNet', depth=18, base_channels=32, stem_channels=32,
-        num_stages=3, strides=(1, 2, 2), dilations=(1, 1, 1),
-        out_indices=(2, ), init_cfg=None),  # stride 16, no download
+        type='ResNet',
+        depth=18,
+        base_channels=32,
+        stem_channels=32,
+        num_stages=3,
+        strides=(1, 2, 2),
+        dilations=(1, 1, 1),
+        out_indices=(2, ),
+        init_cfg=None),  # stride 16, no download
     head=dict(
-        type='HeatmapHead', in_channels=128, out_channels=num_keypoints,
-        deconv_out_channels=(64, 64), deconv_kernel_sizes=(4, 4),
+        type='HeatmapHead',
+        in_channels=128,
+        out_channels=num_keypoints,
+        deconv_out_channels=(64, 64),
+        deconv_kernel_sizes=(4, 4),
         decoder=codec),
     test_cfg=dict(flip_test=False))
 
@@ -53,19 +70,19 @@ backend_args = dict(backend='local')
 # reliability.md); on_error='skip' skips training images instead, counted
 # and logged each epoch by SkippedImageCountHook. Validation always raises.
 train_pipeline = [
-    dict(type='CheckedLoadImage', on_error='raise',
-         backend_args=backend_args),
+    dict(type='CheckedLoadImage', on_error='raise', backend_args=backend_args),
     dict(type='GetBBoxCenterScale'),
     dict(type='RandomFlip', direction='horizontal'),
-    dict(type='RandomBBoxTransform', scale_factor=[0.75, 1.25],
-         rotate_factor=30),
+    dict(
+        type='RandomBBoxTransform',
+        scale_factor=[0.75, 1.25],
+        rotate_factor=30),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs'),
 ]
 val_pipeline = [
-    dict(type='CheckedLoadImage', on_error='raise',
-         backend_args=backend_args),
+    dict(type='CheckedLoadImage', on_error='raise', backend_args=backend_args),
     dict(type='GetBBoxCenterScale'),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='PackPoseInputs'),
@@ -106,8 +123,11 @@ test_evaluator = val_evaluator
 
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(type='AtomicCheckpointHook', save_best=None,
-                    interval=max_epochs, max_keep_ckpts=1))
+    checkpoint=dict(
+        type='AtomicCheckpointHook',
+        save_best=None,
+        interval=max_epochs,
+        max_keep_ckpts=1))
 custom_hooks = [
     dict(type='SyncBuffersHook'),  # the stock runtime's
     dict(type='SkippedImageCountHook'),  # logs skipped images each epoch

@@ -1,12 +1,14 @@
 # DWPose stage 1 (Yang et al., ICCV-W 2023, Sec. 3.1): RTMPose-l teacher ->
 # RTMPose-s student on COCO (17 body keypoints), 256x192.
 # Released as:
-#   IDEA-Research/DWPose mmpose/configs/distiller/body_2d_keypoint/s1_dis/rtmpose_l_dis_s__body_coco-256x192.py
+#   IDEA-Research/DWPose mmpose/configs/distiller/body_2d_keypoint/s1_dis/rtmpose_l_dis_s__body_coco-256x192.py  # noqa: E501
 # Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s1_l-dis-s_body-coco-256x192.py
-#   tools/export_student.py configs/dwpose/dwpose-s1_l-dis-s_body-coco-256x192.py \
-#       work_dirs/dwpose-s1_l-dis-s_body-coco-256x192/epoch_420.pth dwpose-s1_l-dis-s_body-coco-256x192_student.pth
+#   tools/export_student.py \
+#       configs/dwpose/dwpose-s1_l-dis-s_body-coco-256x192.py \
+#       work_dirs/dwpose-s1_l-dis-s_body-coco-256x192/epoch_420.pth \
+#       dwpose-s1_l-dis-s_body-coco-256x192_student.pth
 # (ExportStudentHook also writes exported_student.pth at each save.)
 _base_ = [
     'mmpose::body_2d_keypoint/rtmpose/coco/rtmpose-s_8xb256-420e_coco-256x192.py',  # noqa: E501
@@ -15,9 +17,12 @@ _base_ = [
 model = dict(
     _base_.dwpose_s1_model,
     _delete_=True,
-    student='mmpose::body_2d_keypoint/rtmpose/coco/rtmpose-s_8xb256-420e_coco-256x192.py',  # noqa: E501
-    teacher='mmpose::body_2d_keypoint/rtmpose/coco/rtmpose-l_8xb256-420e_coco-256x192.py',  # noqa: E501
-    teacher_ckpt='https://download.openmmlab.com/mmpose/v1/projects/rtmposev1/rtmpose-l_simcc-coco_pt-aic-coco_420e-256x192-1352a4d2_20230127.pth',  # noqa: E501
+    student='mmpose::body_2d_keypoint/rtmpose/coco/'
+    'rtmpose-s_8xb256-420e_coco-256x192.py',
+    teacher='mmpose::body_2d_keypoint/rtmpose/coco/'
+    'rtmpose-l_8xb256-420e_coco-256x192.py',
+    teacher_ckpt='https://download.openmmlab.com/mmpose/v1/projects/rtmposev1/'
+    'rtmpose-l_simcc-coco_pt-aic-coco_420e-256x192-1352a4d2_20230127.pth',
     feature_distill=dict(
         _base_.dwpose_s1_model.feature_distill,
         student_channels=512,
@@ -37,9 +42,10 @@ train_pipeline, train_pipeline_stage2, val_pipeline = [[
 custom_hooks = [
     dict(hook, switch_pipeline=train_pipeline_stage2)
     if hook['type'] == 'mmdet.PipelineSwitchHook' else hook
-    for hook in _base_.custom_hooks] + _base_.dwpose_s1_hooks
-train_dataloader = dict(dataset=dict(
-    type='CheckedCocoDataset', pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(
-    type='CheckedCocoDataset', pipeline=val_pipeline))
+    for hook in _base_.custom_hooks
+] + _base_.dwpose_s1_hooks
+train_dataloader = dict(
+    dataset=dict(type='CheckedCocoDataset', pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(type='CheckedCocoDataset', pipeline=val_pipeline))
 test_dataloader = val_dataloader

@@ -26,12 +26,17 @@ hand_codec = dict(_base_.codec, input_size=(192, 256), sigma=(4.9, 5.66))
 model = dict(
     _base_.dwpose_s1_model,
     _delete_=True,
-    student=dict(config=STUDENT, overrides=dict(head=dict(
-        input_size=hand_codec['input_size'],
-        in_featuremap_size=(6, 8),
-        decoder=hand_codec))),
-    teacher='mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/rtmpose-l_8xb64-270e_coco-wholebody-256x192.py',  # noqa: E501
-    teacher_ckpt='https://download.openmmlab.com/mmpose/v1/projects/rtmpose/rtmpose-l_simcc-coco-wholebody_pt-aic-coco_270e-256x192-6f206314_20230124.pth',  # noqa: E501
+    student=dict(
+        config=STUDENT,
+        overrides=dict(
+            head=dict(
+                input_size=hand_codec['input_size'],
+                in_featuremap_size=(6, 8),
+                decoder=hand_codec))),
+    teacher='mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/'
+    'rtmpose-l_8xb64-270e_coco-wholebody-256x192.py',
+    teacher_ckpt='https://download.openmmlab.com/mmpose/v1/projects/rtmpose/'
+    'rtmpose-l_simcc-coco-wholebody_pt-aic-coco_270e-256x192-6f206314_20230124.pth',  # noqa: E501
     keypoint_map='coco_wholebody_to_hand',
     feature_distill=dict(
         _base_.dwpose_s1_model.feature_distill,
@@ -59,7 +64,8 @@ train_pipeline, train_pipeline_stage2, val_pipeline = [[
 custom_hooks = [
     dict(hook, switch_pipeline=train_pipeline_stage2)
     if hook['type'] == 'mmdet.PipelineSwitchHook' else hook
-    for hook in _base_.custom_hooks] + _base_.dwpose_s1_hooks
+    for hook in _base_.custom_hooks
+] + _base_.dwpose_s1_hooks
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = val_dataloader

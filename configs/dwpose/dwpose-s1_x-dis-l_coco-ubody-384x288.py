@@ -1,13 +1,15 @@
 # DWPose stage 1 (Yang et al., ICCV-W 2023, Sec. 3.1): RTMPose-x teacher ->
 # RTMPose-l student on COCO-WholeBody + UBody, 384x288.
 # Released as:
-#   IDEA-Research/DWPose mmpose/configs/distiller/ubody/s1_dis/rtmpose_x_dis_l__coco-ubody-384x288.py
-#   mmpose 1.3.2 configs/wholebody_2d_keypoint/dwpose/ubody/s1_dis/rtmpose_x_dis_l_coco-ubody-384x288.py
+#   IDEA-Research/DWPose mmpose/configs/distiller/ubody/s1_dis/rtmpose_x_dis_l__coco-ubody-384x288.py  # noqa: E501
+#   mmpose 1.3.2 configs/wholebody_2d_keypoint/dwpose/ubody/s1_dis/rtmpose_x_dis_l_coco-ubody-384x288.py  # noqa: E501
 # Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s1_x-dis-l_coco-ubody-384x288.py
-#   tools/export_student.py configs/dwpose/dwpose-s1_x-dis-l_coco-ubody-384x288.py \
-#       work_dirs/dwpose-s1_x-dis-l_coco-ubody-384x288/epoch_270.pth dwpose-s1_x-dis-l_coco-ubody-384x288_student.pth
+#   tools/export_student.py \
+#       configs/dwpose/dwpose-s1_x-dis-l_coco-ubody-384x288.py \
+#       work_dirs/dwpose-s1_x-dis-l_coco-ubody-384x288/epoch_270.pth \
+#       dwpose-s1_x-dis-l_coco-ubody-384x288_student.pth
 # (ExportStudentHook also writes exported_student.pth at each save.)
 _base_ = [
     'mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/rtmpose-l_8xb32-270e_coco-wholebody-384x288.py',  # noqa: E501
@@ -17,9 +19,12 @@ _base_ = [
 model = dict(
     _base_.dwpose_s1_model,
     _delete_=True,
-    student='mmpose::wholebody_2d_keypoint/rtmpose/ubody/rtmpose-l_8xb32-270e_coco-ubody-wholebody-384x288.py',  # noqa: E501
-    teacher='mmpose::wholebody_2d_keypoint/rtmpose/ubody/rtmpose-x_8xb32-270e_coco-ubody-wholebody-384x288.py',  # noqa: E501
-    teacher_ckpt='https://download.openmmlab.com/mmpose/v1/projects/rtmposev1/rtmpose-x_ucoco_384x288-f5b50679_20230822.pth',  # noqa: E501
+    student='mmpose::wholebody_2d_keypoint/rtmpose/ubody/'
+    'rtmpose-l_8xb32-270e_coco-ubody-wholebody-384x288.py',
+    teacher='mmpose::wholebody_2d_keypoint/rtmpose/ubody/'
+    'rtmpose-x_8xb32-270e_coco-ubody-wholebody-384x288.py',
+    teacher_ckpt='https://download.openmmlab.com/mmpose/v1/projects/rtmposev1/'
+    'rtmpose-x_ucoco_384x288-f5b50679_20230822.pth',
     feature_distill=dict(
         _base_.dwpose_s1_model.feature_distill,
         student_channels=1024,
@@ -39,9 +44,12 @@ train_pipeline, train_pipeline_stage2, val_pipeline = [[
 custom_hooks = [
     dict(hook, switch_pipeline=train_pipeline_stage2)
     if hook['type'] == 'mmdet.PipelineSwitchHook' else hook
-    for hook in _base_.custom_hooks] + _base_.dwpose_s1_hooks
-train_dataloader = dict(dataset=dict(
-    _base_.dwpose_coco_ubody_train, _delete_=True, pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(
-    type='CheckedCocoWholeBodyDataset', pipeline=val_pipeline))
+    for hook in _base_.custom_hooks
+] + _base_.dwpose_s1_hooks
+train_dataloader = dict(
+    dataset=dict(
+        _base_.dwpose_coco_ubody_train, _delete_=True,
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(type='CheckedCocoWholeBodyDataset', pipeline=val_pipeline))
 test_dataloader = val_dataloader

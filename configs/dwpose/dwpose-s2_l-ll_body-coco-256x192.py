@@ -1,7 +1,7 @@
 # DWPose stage 2 (Yang et al., ICCV-W 2023, Sec. 3.2, head-aware self-KD):
 # RTMPose-l on COCO (17 body keypoints), 256x192, 80 epochs.
 # Released as:
-#   IDEA-Research/DWPose mmpose/configs/distiller/body_2d_keypoint/s2_dis/rtmpose_l-ll__body_coco-256x192.py
+#   IDEA-Research/DWPose mmpose/configs/distiller/body_2d_keypoint/s2_dis/rtmpose_l-ll__body_coco-256x192.py  # noqa: E501
 # Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s2_l-ll_body-coco-256x192.py
@@ -13,8 +13,10 @@ _base_ = [
 model = dict(
     _base_.dwpose_s2_model,
     _delete_=True,
-    student='mmpose::body_2d_keypoint/rtmpose/coco/rtmpose-l_8xb256-420e_coco-256x192.py',  # noqa: E501
-    teacher_ckpt='https://download.openmmlab.com/mmpose/v1/projects/rtmposev1/rtmpose-l_simcc-coco_pt-aic-coco_420e-256x192-1352a4d2_20230127.pth')  # noqa: E501
+    student='mmpose::body_2d_keypoint/rtmpose/coco/'
+    'rtmpose-l_8xb256-420e_coco-256x192.py',
+    teacher_ckpt='https://download.openmmlab.com/mmpose/v1/projects/rtmposev1/'
+    'rtmpose-l_simcc-coco_pt-aic-coco_420e-256x192-1352a4d2_20230127.pth')
 # released: 80 epochs; the LR schedule and the pipeline switch are
 # the stock 420-epoch ones (see _base_/dwpose-s2.py)
 train_cfg = dict(max_epochs=80, val_interval=10)
@@ -33,9 +35,10 @@ train_pipeline, train_pipeline_stage2, val_pipeline = [[
 custom_hooks = [
     dict(hook, switch_pipeline=train_pipeline_stage2)
     if hook['type'] == 'mmdet.PipelineSwitchHook' else hook
-    for hook in _base_.custom_hooks] + _base_.dwpose_s2_hooks
-train_dataloader = dict(dataset=dict(
-    type='CheckedCocoDataset', pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(
-    type='CheckedCocoDataset', pipeline=val_pipeline))
+    for hook in _base_.custom_hooks
+] + _base_.dwpose_s2_hooks
+train_dataloader = dict(
+    dataset=dict(type='CheckedCocoDataset', pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(type='CheckedCocoDataset', pipeline=val_pipeline))
 test_dataloader = val_dataloader

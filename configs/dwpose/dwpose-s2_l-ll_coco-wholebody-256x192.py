@@ -1,7 +1,7 @@
 # DWPose stage 2 (Yang et al., ICCV-W 2023, Sec. 3.2, head-aware self-KD):
 # RTMPose-l on COCO-WholeBody, 256x192, 60 epochs.
 # Released as:
-#   IDEA-Research/DWPose mmpose/configs/distiller/wholebody_2d_key/s2_dis/rtmpose_l-ll__coco-256x192.py
+#   IDEA-Research/DWPose mmpose/configs/distiller/wholebody_2d_key/s2_dis/rtmpose_l-ll__coco-256x192.py  # noqa: E501
 # Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s2_l-ll_coco-wholebody-256x192.py
@@ -13,8 +13,11 @@ _base_ = [
 model = dict(
     _base_.dwpose_s2_model,
     _delete_=True,
-    student='mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/rtmpose-l_8xb64-270e_coco-wholebody-256x192.py',  # noqa: E501
-    teacher_ckpt='https://download.openmmlab.com/mmpose/v1/projects/rtmpose/rtmpose-l_simcc-coco-wholebody_pt-aic-coco_270e-256x192-6f206314_20230124.pth')  # noqa: E501
+    student='mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/'
+    'rtmpose-l_8xb64-270e_coco-wholebody-256x192.py',
+    teacher_ckpt='https://download.openmmlab.com/mmpose/v1/projects/rtmpose/'
+    'rtmpose-l_simcc-coco-wholebody_pt-aic-coco_270e-256x192-6f206314_20230124.pth'  # noqa: E501
+)
 # released: 60 epochs; the LR schedule and the pipeline switch are
 # the stock 270-epoch ones (see _base_/dwpose-s2.py)
 train_cfg = dict(max_epochs=60, val_interval=10)
@@ -33,9 +36,10 @@ train_pipeline, train_pipeline_stage2, val_pipeline = [[
 custom_hooks = [
     dict(hook, switch_pipeline=train_pipeline_stage2)
     if hook['type'] == 'mmdet.PipelineSwitchHook' else hook
-    for hook in _base_.custom_hooks] + _base_.dwpose_s2_hooks
-train_dataloader = dict(dataset=dict(
-    type='CheckedCocoWholeBodyDataset', pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(
-    type='CheckedCocoWholeBodyDataset', pipeline=val_pipeline))
+    for hook in _base_.custom_hooks
+] + _base_.dwpose_s2_hooks
+train_dataloader = dict(
+    dataset=dict(type='CheckedCocoWholeBodyDataset', pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(type='CheckedCocoWholeBodyDataset', pipeline=val_pipeline))
 test_dataloader = val_dataloader

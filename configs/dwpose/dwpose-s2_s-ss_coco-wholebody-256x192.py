@@ -8,12 +8,15 @@ _base_ = [
     'mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/rtmpose-m_8xb64-270e_coco-wholebody-256x192.py',  # noqa: E501
     './_base_/dwpose-s2.py',
 ]
-# teacher_ckpt: the stage-1 student (exported_student.pth or the distiller checkpoint).
+# teacher_ckpt: the stage-1 student (exported_student.pth or the
+# distiller checkpoint).
 model = dict(
     _base_.dwpose_s2_model,
     _delete_=True,
-    student='mmpose::wholebody_2d_keypoint/rtmpose/ubody/rtmpose-s_8xb64-270e_coco-ubody-wholebody-256x192.py',  # noqa: E501
-    teacher_ckpt='work_dirs/dwpose-s1_l-dis-s_coco-wholebody-256x192/exported_student.pth')  # noqa: E501
+    student='mmpose::wholebody_2d_keypoint/rtmpose/ubody/'
+    'rtmpose-s_8xb64-270e_coco-ubody-wholebody-256x192.py',
+    teacher_ckpt='work_dirs/dwpose-s1_l-dis-s_coco-wholebody-256x192/'
+    'exported_student.pth')
 # released: 60 epochs; the LR schedule and the pipeline switch are
 # the stock 270-epoch ones (see _base_/dwpose-s2.py)
 train_cfg = dict(max_epochs=60, val_interval=10)
@@ -32,9 +35,10 @@ train_pipeline, train_pipeline_stage2, val_pipeline = [[
 custom_hooks = [
     dict(hook, switch_pipeline=train_pipeline_stage2)
     if hook['type'] == 'mmdet.PipelineSwitchHook' else hook
-    for hook in _base_.custom_hooks] + _base_.dwpose_s2_hooks
-train_dataloader = dict(dataset=dict(
-    type='CheckedCocoWholeBodyDataset', pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(
-    type='CheckedCocoWholeBodyDataset', pipeline=val_pipeline))
+    for hook in _base_.custom_hooks
+] + _base_.dwpose_s2_hooks
+train_dataloader = dict(
+    dataset=dict(type='CheckedCocoWholeBodyDataset', pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(type='CheckedCocoWholeBodyDataset', pipeline=val_pipeline))
 test_dataloader = val_dataloader

@@ -1,7 +1,7 @@
 # DWPose stage 2 (Yang et al., ICCV-W 2023, Sec. 3.2, head-aware self-KD):
 # RTMPose-t on COCO (17 body keypoints), 256x192, 80 epochs.
 # Released as:
-#   IDEA-Research/DWPose mmpose/configs/distiller/body_2d_keypoint/s2_dis/rtmpose_t-tt__body_coco-256x192.py
+#   IDEA-Research/DWPose mmpose/configs/distiller/body_2d_keypoint/s2_dis/rtmpose_t-tt__body_coco-256x192.py  # noqa: E501
 # Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s2_t-tt_body-coco-256x192.py
@@ -9,12 +9,15 @@ _base_ = [
     'mmpose::body_2d_keypoint/rtmpose/coco/rtmpose-t_8xb256-420e_coco-256x192.py',  # noqa: E501
     './_base_/dwpose-s2.py',
 ]
-# teacher_ckpt: the stage-1 student (exported_student.pth or the distiller checkpoint).
+# teacher_ckpt: the stage-1 student (exported_student.pth or the
+# distiller checkpoint).
 model = dict(
     _base_.dwpose_s2_model,
     _delete_=True,
-    student='mmpose::body_2d_keypoint/rtmpose/coco/rtmpose-t_8xb256-420e_coco-256x192.py',  # noqa: E501
-    teacher_ckpt='work_dirs/dwpose-s1_l-dis-t_body-coco-256x192/exported_student.pth')  # noqa: E501
+    student='mmpose::body_2d_keypoint/rtmpose/coco/'
+    'rtmpose-t_8xb256-420e_coco-256x192.py',
+    teacher_ckpt='work_dirs/dwpose-s1_l-dis-t_body-coco-256x192/'
+    'exported_student.pth')
 # released: 80 epochs; the LR schedule and the pipeline switch are
 # the stock 420-epoch ones (see _base_/dwpose-s2.py)
 train_cfg = dict(max_epochs=80, val_interval=10)
@@ -33,9 +36,10 @@ train_pipeline, train_pipeline_stage2, val_pipeline = [[
 custom_hooks = [
     dict(hook, switch_pipeline=train_pipeline_stage2)
     if hook['type'] == 'mmdet.PipelineSwitchHook' else hook
-    for hook in _base_.custom_hooks] + _base_.dwpose_s2_hooks
-train_dataloader = dict(dataset=dict(
-    type='CheckedCocoDataset', pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(
-    type='CheckedCocoDataset', pipeline=val_pipeline))
+    for hook in _base_.custom_hooks
+] + _base_.dwpose_s2_hooks
+train_dataloader = dict(
+    dataset=dict(type='CheckedCocoDataset', pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(type='CheckedCocoDataset', pipeline=val_pipeline))
 test_dataloader = val_dataloader

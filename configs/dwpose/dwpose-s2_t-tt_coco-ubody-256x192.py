@@ -1,8 +1,8 @@
 # DWPose stage 2 (Yang et al., ICCV-W 2023, Sec. 3.2, head-aware self-KD):
 # RTMPose-t on COCO-WholeBody + UBody, 256x192, 60 epochs.
 # Released as:
-#   IDEA-Research/DWPose mmpose/configs/distiller/ubody/s2_dis/rtmpose_t-tt__coco-ubody-256x192.py
-#   mmpose 1.3.2 configs/wholebody_2d_keypoint/dwpose/ubody/s2_dis/dwpose_t-tt_coco-ubody-256x192.py
+#   IDEA-Research/DWPose mmpose/configs/distiller/ubody/s2_dis/rtmpose_t-tt__coco-ubody-256x192.py  # noqa: E501
+#   mmpose 1.3.2 configs/wholebody_2d_keypoint/dwpose/ubody/s2_dis/dwpose_t-tt_coco-ubody-256x192.py  # noqa: E501
 # Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s2_t-tt_coco-ubody-256x192.py
@@ -11,12 +11,15 @@ _base_ = [
     './_base_/dwpose-s2.py',
     './_base_/coco_ubody_train_datasets.py',
 ]
-# teacher_ckpt: the stage-1 student (exported_student.pth or the distiller checkpoint).
+# teacher_ckpt: the stage-1 student (exported_student.pth or the
+# distiller checkpoint).
 model = dict(
     _base_.dwpose_s2_model,
     _delete_=True,
-    student='mmpose::wholebody_2d_keypoint/rtmpose/ubody/rtmpose-t_8xb64-270e_coco-ubody-wholebody-256x192.py',  # noqa: E501
-    teacher_ckpt='work_dirs/dwpose-s1_l-dis-t_coco-ubody-256x192/exported_student.pth')  # noqa: E501
+    student='mmpose::wholebody_2d_keypoint/rtmpose/ubody/'
+    'rtmpose-t_8xb64-270e_coco-ubody-wholebody-256x192.py',
+    teacher_ckpt='work_dirs/dwpose-s1_l-dis-t_coco-ubody-256x192/'
+    'exported_student.pth')
 # released: 60 epochs; the LR schedule and the pipeline switch are
 # the stock 270-epoch ones (see _base_/dwpose-s2.py)
 train_cfg = dict(max_epochs=60, val_interval=10)
@@ -35,9 +38,12 @@ train_pipeline, train_pipeline_stage2, val_pipeline = [[
 custom_hooks = [
     dict(hook, switch_pipeline=train_pipeline_stage2)
     if hook['type'] == 'mmdet.PipelineSwitchHook' else hook
-    for hook in _base_.custom_hooks] + _base_.dwpose_s2_hooks
-train_dataloader = dict(dataset=dict(
-    _base_.dwpose_coco_ubody_train, _delete_=True, pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(
-    type='CheckedCocoWholeBodyDataset', pipeline=val_pipeline))
+    for hook in _base_.custom_hooks
+] + _base_.dwpose_s2_hooks
+train_dataloader = dict(
+    dataset=dict(
+        _base_.dwpose_coco_ubody_train, _delete_=True,
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(type='CheckedCocoWholeBodyDataset', pipeline=val_pipeline))
 test_dataloader = val_dataloader

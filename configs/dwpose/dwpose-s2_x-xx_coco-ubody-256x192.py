@@ -2,7 +2,7 @@
 # RTMPose-x on COCO-WholeBody + UBody, 256x192, 60 epochs: self-KD of the
 # public RTMPose-x ucoco model (the released repo has no stage 1 for it).
 # Released as:
-#   IDEA-Research/DWPose mmpose/configs/distiller/ubody/s2_dis/rtmpose_x-xx__coco-ubody-256x192.py
+#   IDEA-Research/DWPose mmpose/configs/distiller/ubody/s2_dis/rtmpose_x-xx__coco-ubody-256x192.py  # noqa: E501
 # Every setting against the release: docs/recipes.md (DWPose).
 #
 #   tools/train.py configs/dwpose/dwpose-s2_x-xx_coco-ubody-256x192.py
@@ -17,8 +17,10 @@ _base_ = [
 model = dict(
     _base_.dwpose_s2_model,
     _delete_=True,
-    student='mmpose::wholebody_2d_keypoint/rtmpose/ubody/rtmpose-x_8xb64-270e_coco-ubody-wholebody-256x192.py',  # noqa: E501
-    teacher_ckpt='https://download.openmmlab.com/mmpose/v1/projects/rtmposev1/rtmpose-x_ucoco_256x192-05f5bcb7_20230822.pth')  # noqa: E501
+    student='mmpose::wholebody_2d_keypoint/rtmpose/ubody/'
+    'rtmpose-x_8xb64-270e_coco-ubody-wholebody-256x192.py',
+    teacher_ckpt='https://download.openmmlab.com/mmpose/v1/projects/rtmposev1/'
+    'rtmpose-x_ucoco_256x192-05f5bcb7_20230822.pth')
 # released: 60 epochs; the LR schedule and the pipeline switch are
 # the stock 270-epoch ones (see _base_/dwpose-s2.py)
 train_cfg = dict(max_epochs=60, val_interval=10)
@@ -37,15 +39,19 @@ train_pipeline, train_pipeline_stage2, val_pipeline = [[
 custom_hooks = [
     dict(hook, switch_pipeline=train_pipeline_stage2)
     if hook['type'] == 'mmdet.PipelineSwitchHook' else hook
-    for hook in _base_.custom_hooks] + _base_.dwpose_s2_hooks
-train_dataloader = dict(dataset=dict(
-    _base_.dwpose_coco_ubody_train, _delete_=True, pipeline=train_pipeline))
+    for hook in _base_.custom_hooks
+] + _base_.dwpose_s2_hooks
+train_dataloader = dict(
+    dataset=dict(
+        _base_.dwpose_coco_ubody_train, _delete_=True,
+        pipeline=train_pipeline))
 # mmpose 1.3.2's config joins its UBody data_root to the COCO val paths
 # (data/UBody/data/coco/...); these are the released config's paths.
-val_dataloader = dict(dataset=dict(
-    type='CheckedCocoWholeBodyDataset',
-    data_root='data/coco/',
-    ann_file='annotations/coco_wholebody_val_v1.0.json',
-    data_prefix=dict(img='val2017/'),
-    pipeline=val_pipeline))
+val_dataloader = dict(
+    dataset=dict(
+        type='CheckedCocoWholeBodyDataset',
+        data_root='data/coco/',
+        ann_file='annotations/coco_wholebody_val_v1.0.json',
+        data_prefix=dict(img='val2017/'),
+        pipeline=val_pipeline))
 test_dataloader = val_dataloader

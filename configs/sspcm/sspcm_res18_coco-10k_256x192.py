@@ -3,14 +3,15 @@
 # A, B, C; ground-truth boxes, no flip test. Every other setting:
 # ./_base_/sspcm_coco.py and docs/recipes.md (SSPCM).
 #
-#   python tools/split_semi.py data/coco/annotations/person_keypoints_train2017.json \
+#   python tools/split_semi.py \
+#       data/coco/annotations/person_keypoints_train2017.json \
 #       --unit instances --order first --num-labeled 10000 --unlabeled all \
-#       --out-labeled data/coco/annotations/person_keypoints_train2017_first-10k-instances.json
+#       --out-labeled \
+#       data/coco/annotations/person_keypoints_train2017_first-10k-instances.json
 #   python tools/train.py configs/sspcm/sspcm_res18_coco-10k_256x192.py
 _base_ = ['./_base_/sspcm_coco.py']
 
 train_dataloader = dict(
     labeled=dict(
-        dataset=dict(
-            ann_file='annotations/'
-            'person_keypoints_train2017_first-10k-instances.json')))
+        dataset=dict(ann_file='annotations/'
+                     'person_keypoints_train2017_first-10k-instances.json')))

@@ -11,7 +11,6 @@ _base_ = ['./sspcm_res18_coco-1k_256x192.py']
 flip_test = dict(test_cfg=dict(flip_test=True))
 model = dict(network_a=flip_test, network_b=flip_test, network_c=flip_test)
 val_dataloader = dict(
-    dataset=dict(
-        bbox_file='data/coco/person_detection_results/'
-        'COCO_val2017_detections_AP_H_56_person.json'))
+    dataset=dict(bbox_file='data/coco/person_detection_results/'
+                 'COCO_val2017_detections_AP_H_56_person.json'))
 test_dataloader = val_dataloader

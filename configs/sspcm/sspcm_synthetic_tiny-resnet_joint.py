@@ -6,12 +6,14 @@
 # Data (see docs/sspcm.md):
 #   python -c "from mmpose_kd.datasets.synthetic import \
 #       generate_wholebody_dataset as g; \
-#       g('data/synthetic_wholebody', num_train=600, num_val=100, img_size=128)"
+#       g('data/synthetic_wholebody', num_train=600, num_val=100, \
+#         img_size=128)"
 #   python tools/split_semi.py \
 #       data/synthetic_wholebody/annotations/coco_wholebody_train_v1.0.json \
 #       --num-labeled 30 --seed 0 \
 #       --out-labeled data/synthetic_wholebody/annotations/train_labeled.json \
-#       --out-unlabeled data/synthetic_wholebody/annotations/train_unlabeled.json
+#       --out-unlabeled \
+#       data/synthetic_wholebody/annotations/train_unlabeled.json
 # or simply: python tools/run_sspcm_demo.py
 _base_ = [
     'mmpose::body_2d_keypoint/topdown_heatmap/coco/'
@@ -28,10 +30,14 @@ train_cfg = dict(
     val_interval=max_epochs)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3))
 param_scheduler = [
-    dict(type='LinearLR', begin=0, end=50, start_factor=0.01,
-         by_epoch=False),
-    dict(type='MultiStepLR', begin=0, end=max_epochs,
-         milestones=[max_epochs - 1], gamma=0.1, by_epoch=True)
+    dict(type='LinearLR', begin=0, end=50, start_factor=0.01, by_epoch=False),
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=max_epochs,
+        milestones=[max_epochs - 1],
+        gamma=0.1,
+        by_epoch=True)
 ]
 auto_scale_lr = dict(base_batch_size=32)
 
@@ -187,14 +193,16 @@ test_evaluator = val_evaluator
 # ---------------------------------------------------------------- runtime
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(type='AtomicCheckpointHook', interval=max_epochs,
-                    save_best='coco/AP',
-                    rule='greater', max_keep_ckpts=1))
+    checkpoint=dict(
+        type='AtomicCheckpointHook',
+        interval=max_epochs,
+        save_best='coco/AP',
+        rule='greater',
+        max_keep_ckpts=1))
 custom_hooks = [
     dict(type='SyncBuffersHook'),
     dict(type='PCMSnapshotHook'),
-    dict(type='SSPCMVisualizationHook', interval=200, max_samples=4,
-         scale=3),
+    dict(type='SSPCMVisualizationHook', interval=200, max_samples=4, scale=3),
     dict(type='SkippedImageCountHook'),
     dict(type='RandomStateHook'),  # RNG states in checkpoints: exact resume
 ]

@@ -17,10 +17,13 @@ model = dict(
     teacher='{{ fileDirname }}/res18-w32_synthetic-wholebody-128x96.py',
     teacher_ckpt=teacher_ckpt,
     feature_distill=dict(
-        type='FeatureDistillLoss', student_channels=32, teacher_channels=128,
-        alpha=5e-5, normalize='batch'),
-    logit_distill=dict(type='HeatmapLogitDistillLoss', mode='mse',
-                       loss_weight=1.0),
+        type='FeatureDistillLoss',
+        student_channels=32,
+        teacher_channels=128,
+        alpha=5e-5,
+        normalize='batch'),
+    logit_distill=dict(
+        type='HeatmapLogitDistillLoss', mode='mse', loss_weight=1.0),
     keypoint_map='coco_wholebody_to_coco')
 
 custom_hooks = [

@@ -5,7 +5,9 @@
 # Data, schedule and hooks are the student's.
 _base_ = ['./res18-w8_synthetic-wholebody-128x96.py']
 
-teacher_ckpt = 'work_dirs/dwpose_demo/teacher/epoch_20.pth'  # --cfg-options model.teacher_ckpt=...
+# the heatmap demo's teacher (--family heatmap); --cfg-options
+# model.teacher_ckpt=... for another
+teacher_ckpt = 'work_dirs/dwpose_demo/teacher/epoch_20.pth'
 model = dict(
     _delete_=True,
     type='DWPoseTwoStageDistiller',
@@ -14,10 +16,13 @@ model = dict(
     teacher='{{ fileDirname }}/res18-w32_synthetic-wholebody-128x96.py',
     teacher_ckpt=teacher_ckpt,
     feature_distill=dict(
-        type='FeatureDistillLoss', student_channels=32, teacher_channels=128,
-        alpha=5e-5, normalize='batch'),
-    logit_distill=dict(type='HeatmapLogitDistillLoss', mode='mse',
-                       loss_weight=1.0))
+        type='FeatureDistillLoss',
+        student_channels=32,
+        teacher_channels=128,
+        alpha=5e-5,
+        normalize='batch'),
+    logit_distill=dict(
+        type='HeatmapLogitDistillLoss', mode='mse', loss_weight=1.0))
 
 custom_hooks = [
     dict(type='DistillScheduleHook'),

@@ -4,8 +4,8 @@
 # Data, schedule and hooks are the student's; the model becomes the distiller.
 _base_ = ['./rtmpose-t_synthetic-body17-128x96.py']
 
-# --cfg-options model.teacher_ckpt=...
-teacher_ckpt = 'work_dirs/dwpose_demo/teacher/epoch_30.pth'
+# the demo's shipped teacher; --cfg-options model.teacher_ckpt=... for another
+teacher_ckpt = 'checkpoints/synthetic/rtmpose-s_synthetic-wholebody-128x96.pth'
 model = dict(
     _delete_=True,
     type='DWPoseTwoStageDistiller',
@@ -14,17 +14,25 @@ model = dict(
     teacher='{{ fileDirname }}/rtmpose-s_synthetic-wholebody-128x96.py',
     teacher_ckpt=teacher_ckpt,
     feature_distill=dict(
-        type='FeatureDistillLoss', student_channels=256, teacher_channels=512,
-        alpha=5e-5, normalize='batch'),
+        type='FeatureDistillLoss',
+        student_channels=128,
+        teacher_channels=256,
+        alpha=7e-5,
+        normalize='batch'),
     logit_distill=dict(type='SimCCLogitDistillLoss', loss_weight=0.1),
     keypoint_map='coco_wholebody_to_coco')
 
 custom_hooks = [
-    dict(type='EMAHook', ema_type='ExpMomentumEMA', momentum=0.0002,
-         update_buffers=True, priority=49),
-    dict(type='mmdet.PipelineSwitchHook',
-         switch_epoch=30 - 6,  # the student config's max/stage-2 epochs
-         switch_pipeline={{_base_.train_pipeline_stage2}}),
+    dict(
+        type='EMAHook',
+        ema_type='ExpMomentumEMA',
+        momentum=0.0002,
+        update_buffers=True,
+        priority=49),
+    dict(
+        type='mmdet.PipelineSwitchHook',
+        switch_epoch=30 - 6,  # the student config's max/stage-2 epochs
+        switch_pipeline={{_base_.train_pipeline_stage2}}),
     dict(type='DistillScheduleHook'),
     dict(type='ExportStudentHook'),
     dict(type='SkippedImageCountHook'),

@@ -18,15 +18,20 @@ model = dict(
     stage=2,
     student='{{ fileDirname }}/res18-w8_synthetic-wholebody-128x96.py',
     teacher_ckpt=teacher_ckpt,
-    logit_distill=dict(type='HeatmapLogitDistillLoss', mode='mse',
-                       loss_weight=1.0))
+    logit_distill=dict(
+        type='HeatmapLogitDistillLoss', mode='mse', loss_weight=1.0))
 
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 param_scheduler = [
     dict(type='LinearLR', begin=0, end=20, start_factor=0.01, by_epoch=False),
-    dict(type='CosineAnnealingLR', eta_min=base_lr * 0.05,
-         begin=max_epochs // 2, end=max_epochs, T_max=max_epochs // 2,
-         by_epoch=True, convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=base_lr * 0.05,
+        begin=max_epochs // 2,
+        end=max_epochs,
+        T_max=max_epochs // 2,
+        by_epoch=True,
+        convert_to_iter_based=True),
 ]
 default_hooks = dict(
     checkpoint=dict(type='AtomicCheckpointHook', interval=max_epochs))

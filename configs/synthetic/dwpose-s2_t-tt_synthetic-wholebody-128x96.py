@@ -19,20 +19,30 @@ model = dict(
 
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1.0e-3, by_epoch=False, begin=0,
-         end=20),
-    dict(type='CosineAnnealingLR', eta_min=base_lr * 0.05,
-         begin=max_epochs // 2, end=max_epochs, T_max=max_epochs // 2,
-         by_epoch=True, convert_to_iter_based=True),
+    dict(
+        type='LinearLR', start_factor=1.0e-3, by_epoch=False, begin=0, end=20),
+    dict(
+        type='CosineAnnealingLR',
+        eta_min=base_lr * 0.05,
+        begin=max_epochs // 2,
+        end=max_epochs,
+        T_max=max_epochs // 2,
+        by_epoch=True,
+        convert_to_iter_based=True),
 ]
 default_hooks = dict(
     checkpoint=dict(type='AtomicCheckpointHook', interval=max_epochs))
 custom_hooks = [
-    dict(type='EMAHook', ema_type='ExpMomentumEMA', momentum=0.0002,
-         update_buffers=True, priority=49),
-    dict(type='mmdet.PipelineSwitchHook',
-         switch_epoch=max_epochs - stage2_num_epochs,
-         switch_pipeline={{_base_.train_pipeline_stage2}}),
+    dict(
+        type='EMAHook',
+        ema_type='ExpMomentumEMA',
+        momentum=0.0002,
+        update_buffers=True,
+        priority=49),
+    dict(
+        type='mmdet.PipelineSwitchHook',
+        switch_epoch=max_epochs - stage2_num_epochs,
+        switch_pipeline={{_base_.train_pipeline_stage2}}),
     dict(type='DistillScheduleHook'),
     dict(type='ExportStudentHook'),
     dict(type='SkippedImageCountHook'),

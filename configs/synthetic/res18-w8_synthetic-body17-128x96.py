@@ -12,6 +12,7 @@ train_dataloader = dict(dataset=dict(type=dataset_type))
 val_dataloader = dict(dataset=dict(type=dataset_type))
 test_dataloader = val_dataloader
 val_evaluator = dict(
-    _delete_=True, type='CocoMetric',
+    _delete_=True,
+    type='CocoMetric',
     ann_file={{_base_.data_root}} + 'annotations/coco_wholebody_val_v1.0.json')
 test_evaluator = val_evaluator

@@ -3,4 +3,4 @@
 _base_ = ['../_base_/synthetic_wholebody_rtmpose.py']
 model = dict(
     backbone=dict(deepen_factor=0.167, widen_factor=0.25),
-    head=dict(in_channels=256))
+    head=dict(in_channels=128))

@@ -3,6 +3,7 @@
 from . import transforms  # noqa: F401
 from . import ubody  # noqa: F401
 from .annotation_checks import AnnotationFormatError  # noqa: F401
-from .checked_coco import (CheckedAicDataset, CheckedCocoDataset,  # noqa: F401
-                           CheckedCocoWholeBodyDataset, CheckedMpiiDataset,
-                           CheckedUBody2dDataset)
+from .checked_coco import CheckedCocoWholeBodyDataset  # noqa: F401
+from .checked_coco import CheckedMpiiDataset  # noqa: F401
+from .checked_coco import CheckedUBody2dDataset  # noqa: F401
+from .checked_coco import CheckedAicDataset, CheckedCocoDataset  # noqa: F401

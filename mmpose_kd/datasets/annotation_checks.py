@@ -19,8 +19,8 @@ from mmengine.fileio import get_local_path
 # COCO-WholeBody's parts, in the order CocoWholeBodyDataset concatenates
 # them into the 133-keypoint vector, with their keypoint counts.
 WHOLEBODY_KEYPOINT_FIELDS = (('keypoints', 17), ('foot_kpts', 6),
-                             ('face_kpts', 68), ('lefthand_kpts', 21),
-                             ('righthand_kpts', 21))
+                             ('face_kpts', 68), ('lefthand_kpts',
+                                                 21), ('righthand_kpts', 21))
 
 
 class AnnotationFormatError(ValueError):
@@ -41,7 +41,8 @@ def describe_instance(path: str, ann: dict) -> str:
             f"(image id {ann.get('image_id', '?')})")
 
 
-def check_top_level(data, path: str,
+def check_top_level(data,
+                    path: str,
                     keys: Sequence[str] = ('images', 'annotations')) -> None:
     """A COCO-style file is a JSON object whose ``keys`` hold lists.
 
@@ -92,8 +93,7 @@ def load_json(path: str):
             and where the parser stopped.
     """
     try:
-        with get_local_path(path) as local_path, open(local_path,
-                                                      'rb') as f:
+        with get_local_path(path) as local_path, open(local_path, 'rb') as f:
             return json.load(f)
     except FileNotFoundError as err:
         raise FileNotFoundError(
@@ -106,9 +106,9 @@ def not_json_error(path: str, err: Exception) -> AnnotationFormatError:
     return AnnotationFormatError(f'{path}: not a valid JSON file ({err})')
 
 
-def diagnose_coco_file(path: str, err: Exception,
-                       keys: Sequence[str] = ('images', 'annotations')
-                       ) -> AnnotationFormatError:
+def diagnose_coco_file(
+    path: str, err: Exception, keys: Sequence[str] = ('images', 'annotations')
+) -> AnnotationFormatError:
     """The error to raise when reading ``path`` as COCO failed with ``err``.
 
     Re-reads the file to find what is wrong with it (a missing key, a
@@ -148,8 +148,7 @@ def check_bbox(ann: dict, path: str) -> None:
             f'(x, y, w, h), got {bbox!r}')
 
 
-def check_keypoint_fields(ann: dict,
-                          fields: Sequence[Tuple[str, int]],
+def check_keypoint_fields(ann: dict, fields: Sequence[Tuple[str, int]],
                           path: str) -> None:
     """Each ``(key, count)`` of ``fields`` is present and holds exactly
     ``3 * count`` numbers (x, y, visibility per keypoint).
@@ -212,8 +211,8 @@ def check_mpii_entries(data, path: str, num_keypoints: int) -> None:
     expected = (('center', 2, '2 numbers (x, y)'),
                 ('joints', 2 * num_keypoints,
                  f'{num_keypoints} (x, y) pairs = {2 * num_keypoints} '
-                 'numbers'),
-                ('joints_vis', num_keypoints, f'{num_keypoints} flags'))
+                 'numbers'), ('joints_vis', num_keypoints,
+                              f'{num_keypoints} flags'))
     for index, entry in enumerate(data):
         if not isinstance(entry, dict):
             raise AnnotationFormatError(

@@ -30,18 +30,16 @@ with its own checks and is not one of these.
 from typing import List, Optional, Sequence, Tuple
 
 from mmengine.fileio import exists
-
-from mmpose.datasets.datasets.body import (AicDataset, CocoDataset,
-                                           MpiiDataset)
+from mmpose.datasets.datasets.body import AicDataset, CocoDataset, MpiiDataset
 from mmpose.datasets.datasets.wholebody import (CocoWholeBodyDataset,
                                                 UBody2dDataset)
 from mmpose.registry import DATASETS
+
 from .annotation_checks import (WHOLEBODY_KEYPOINT_FIELDS,
                                 AnnotationFormatError, check_bbox,
                                 check_image_size, check_keypoint_fields,
                                 check_keys, check_mpii_entries,
-                                check_top_level, diagnose_coco_file,
-                                load_json)
+                                check_top_level, diagnose_coco_file, load_json)
 
 
 def _require_file(path: Optional[str], what: str) -> None:
@@ -59,8 +57,8 @@ class CheckedCocoStyleMixin:
     # concatenates them; None: ``'keypoints'`` with the metainfo's count.
     KEYPOINT_FIELDS: Optional[Tuple[Tuple[str, int], ...]] = None
     # The other annotation keys the stock ``parse_data_info`` indexes.
-    REQUIRED_ANN_KEYS: Tuple[str, ...] = ('id', 'image_id', 'bbox',
-                                          'category_id')
+    REQUIRED_ANN_KEYS: Tuple[str,
+                             ...] = ('id', 'image_id', 'bbox', 'category_id')
 
     def keypoint_fields(self) -> Sequence[Tuple[str, int]]:
         if self.KEYPOINT_FIELDS is not None:
@@ -94,8 +92,8 @@ class CheckedCocoStyleMixin:
             # Either file may be the bad one: check the boxes, then the
             # image list (an image-info file needs no 'annotations').
             load_json(self.bbox_file)
-            raise diagnose_coco_file(self.ann_file, err,
-                                     keys=('images', )) from err
+            raise diagnose_coco_file(
+                self.ann_file, err, keys=('images', )) from err
 
     def parse_data_info(self, raw_data_info: dict) -> Optional[dict]:
         ann = raw_data_info['raw_ann_info']
@@ -128,8 +126,7 @@ _WHOLEBODY_ANN_KEYS = ('id', 'image_id', 'bbox', 'category_id', 'iscrowd',
 
 
 @DATASETS.register_module()
-class CheckedCocoWholeBodyDataset(CheckedCocoStyleMixin,
-                                  CocoWholeBodyDataset):
+class CheckedCocoWholeBodyDataset(CheckedCocoStyleMixin, CocoWholeBodyDataset):
     """mmpose's ``CocoWholeBodyDataset`` that checks every part's array.
 
     The stock class concatenates ``keypoints + foot_kpts + face_kpts +
@@ -164,6 +161,7 @@ class CheckedMpiiDataset(MpiiDataset):
 
     def _load_annotations(self) -> Tuple[List[dict], List[dict]]:
         _require_file(self.ann_file, 'annotation file')
-        check_mpii_entries(load_json(self.ann_file), self.ann_file,
-                           int(self._metainfo['num_keypoints']))
+        check_mpii_entries(
+            load_json(self.ann_file), self.ann_file,
+            int(self._metainfo['num_keypoints']))
         return super()._load_annotations()

@@ -43,7 +43,6 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
-
 from mmpose.datasets.datasets.wholebody import CocoWholeBodyDataset
 from mmpose.registry import DATASETS
 
@@ -176,9 +175,8 @@ def find_scenes(annotations_root: str,
             f'UBody annotation folder {annotations_root} not found')
     if scenes is None:
         found = sorted(
-            name for name in os.listdir(annotations_root)
-            if osp.isfile(osp.join(annotations_root, name,
-                                   ANNOTATION_FILE_NAME)))
+            name for name in os.listdir(annotations_root) if osp.isfile(
+                osp.join(annotations_root, name, ANNOTATION_FILE_NAME)))
         if not found:
             raise FileNotFoundError(
                 f'no <Scene>/{ANNOTATION_FILE_NAME} under {annotations_root}')
@@ -258,8 +256,7 @@ def select_scene_frames(images: Iterable[dict],
         if not isinstance(image, dict) or 'file_name' not in image:
             raise UBodyAnnotationError(
                 f'{source}: images[{position}] has no key \'file_name\'')
-        video, frame_number = parse_frame_file_name(image['file_name'],
-                                                    source)
+        video, frame_number = parse_frame_file_name(image['file_name'], source)
         if split != 'all' and \
                 is_test_video(scene, video, test_list) != (split == 'test'):
             continue
@@ -273,8 +270,7 @@ def plan_frames(annotations_root: str,
                 scenes: Optional[Sequence[str]] = None,
                 split: str = 'train',
                 protocol: str = 'intra',
-                frame_interval: int = 1
-                ) -> Dict[Tuple[str, str], List[int]]:
+                frame_interval: int = 1) -> Dict[Tuple[str, str], List[int]]:
     """``(scene, video) -> sorted frame numbers`` a split selects; what the
     extraction tool extracts (the dataset selects with the same
     :func:`select_scene_frames`)."""
@@ -354,7 +350,9 @@ class VideoFrameReader:
       by a frame).
     """
 
-    def __init__(self, max_open: int = 8, max_forward_gap: int = 16,
+    def __init__(self,
+                 max_open: int = 8,
+                 max_forward_gap: int = 16,
                  annotation_fps: float = ANNOTATION_FPS):
         if max_open < 1:
             raise ValueError(f'max_open must be >= 1, got {max_open!r}')
@@ -408,8 +406,7 @@ class VideoFrameReader:
     def frame_index(self, video: _OpenVideo, frame_number: int) -> int:
         if video.fps <= 0 or abs(video.fps - self.annotation_fps) < 1e-3:
             return frame_number - 1
-        return int(round((frame_number - 1) * video.fps /
-                         self.annotation_fps))
+        return int(round((frame_number - 1) * video.fps / self.annotation_fps))
 
     def read(self, path: str, frame_number: int) -> np.ndarray:
         """The BGR ``uint8`` frame ``frame_number`` (1-based) of ``path``.
@@ -591,8 +588,8 @@ class UBodyWholeBodyVideoDataset(CocoWholeBodyDataset):
         self.videos_root = under_root(videos_dir)
         self.splits_root = under_root(splits_dir)
         self.video_suffix = video_suffix
-        self.frame_reader = VideoFrameReader(max_open=max_open_videos,
-                                             max_forward_gap=max_forward_gap)
+        self.frame_reader = VideoFrameReader(
+            max_open=max_open_videos, max_forward_gap=max_forward_gap)
         # ann_file=None: nothing to register for CocoMetric; it builds the
         # ground truth from raw_ann_info (kept for the test split).
         super().__init__(ann_file=None, data_root=data_root, **kwargs)
@@ -612,20 +609,19 @@ class UBodyWholeBodyVideoDataset(CocoWholeBodyDataset):
         keep_raw = self.split == 'test'
         instance_list, image_list = [], []
         for scene in scenes:
-            path = osp.join(self.annotations_root, scene,
-                            ANNOTATION_FILE_NAME)
+            path = osp.join(self.annotations_root, scene, ANNOTATION_FILE_NAME)
             data = load_scene_annotation(path)
             self._metainfo.setdefault('CLASSES', data.get('categories'))
             anns_by_image: Dict[int, List[dict]] = {}
             for position, ann in enumerate(data['annotations']):
                 if not isinstance(ann, dict) or 'image_id' not in ann:
                     raise UBodyAnnotationError(
-                        f"{path}: annotations[{position}] has no key "
+                        f'{path}: annotations[{position}] has no key '
                         "'image_id'")
                 anns_by_image.setdefault(ann['image_id'], []).append(ann)
-            for image, frame in select_scene_frames(
-                    data['images'], scene, self.split, test_list,
-                    self.frame_interval, path):
+            for image, frame in select_scene_frames(data['images'], scene,
+                                                    self.split, test_list,
+                                                    self.frame_interval, path):
                 for key in ('id', 'width', 'height'):
                     if key not in image:
                         raise UBodyAnnotationError(
@@ -662,16 +658,18 @@ class UBodyWholeBodyVideoDataset(CocoWholeBodyDataset):
             self._check_videos_exist(image_list)
         return instance_list, image_list
 
-    def _image_info(self, image: dict, frame: UBodyFrame,
-                    img_id: int) -> dict:
-        info = dict(image, id=img_id, img_id=img_id,
-                    file_name=image['file_name'].lstrip('/'))
+    def _image_info(self, image: dict, frame: UBodyFrame, img_id: int) -> dict:
+        info = dict(
+            image,
+            id=img_id,
+            img_id=img_id,
+            file_name=image['file_name'].lstrip('/'))
         if self.frame_source == 'video':
             video_path = frame.video_path(self.videos_root, self.video_suffix)
-            info.update(video_path=video_path,
-                        frame_number=frame.frame_number,
-                        img_path=video_frame_id(video_path,
-                                                frame.frame_number))
+            info.update(
+                video_path=video_path,
+                frame_number=frame.frame_number,
+                img_path=video_frame_id(video_path, frame.frame_number))
         else:
             info['img_path'] = frame.frame_path(self.frames_root)
         return info
@@ -699,6 +697,5 @@ class UBodyWholeBodyVideoDataset(CocoWholeBodyDataset):
             # instances in test mode with img_path only)
             video_path, frame_number = parse_video_frame_id(
                 data_info['img_path'])
-            data_info['img'] = self.frame_reader.read(video_path,
-                                                      frame_number)
+            data_info['img'] = self.frame_reader.read(video_path, frame_number)
         return data_info

@@ -5,7 +5,6 @@ ONNX (``tools/export_onnx.py``, docs/deployment.md).
 onnx/onnxruntime (the ``deploy`` extra) when its functions are called.
 ``import mmpose_kd`` does not import this package.
 """
-from .network import (DeployedNetwork, TensorForward,  # noqa: F401
-                      build_deployed_network)
+from .network import DeployedNetwork, TensorForward, build_deployed_network
 
 __all__ = ['DeployedNetwork', 'TensorForward', 'build_deployed_network']

@@ -135,9 +135,8 @@ def _preprocessor_cfg(model: ConfigDict,
         candidates.append(model.get('data_preprocessor'))
     candidates.append(network_cfg.get('data_preprocessor'))
     if model.get('type') == SSPCM_TYPE:
-        candidates.append(
-            (model.get('network_c') or model.get('network_a')
-             or {}).get('data_preprocessor'))
+        candidates.append((model.get('network_c') or model.get('network_a')
+                           or {}).get('data_preprocessor'))
     for cfg in candidates:
         if isinstance(cfg, dict) and cfg.get('type') == \
                 'SemiPoseDataPreprocessor':
@@ -147,7 +146,8 @@ def _preprocessor_cfg(model: ConfigDict,
     return None
 
 
-def resolve_network_cfg(cfg: Config, which: Optional[str] = None
+def resolve_network_cfg(cfg: Config,
+                        which: Optional[str] = None
                         ) -> Tuple[ConfigDict, str, Optional[str]]:
     """``(network model config, description, which)`` for a training config
     (DWPose distiller, SSPCM estimator) or a plain estimator config.
@@ -194,11 +194,13 @@ def deployed_state_dict(cfg: Config, checkpoint: dict, checkpoint_path: str,
     if model_type in DEPLOY_PREFIXES:
         return deploy_state_dict(checkpoint, DEPLOY_PREFIXES[model_type])
     state_dict = extract_state_dict(checkpoint)
-    wrapped = sorted({k.split('.', 1)[0] + '.' for k in state_dict
-                      if k.startswith(('student.', 'network_a.',
-                                       'network_b.', 'network_c.'))})
-    if wrapped and not any(k.startswith(('backbone.', 'head.'))
-                           for k in state_dict):
+    wrapped = sorted({
+        k.split('.', 1)[0] + '.'
+        for k in state_dict
+        if k.startswith(('student.', 'network_a.', 'network_b.', 'network_c.'))
+    })
+    if wrapped and not any(
+            k.startswith(('backbone.', 'head.')) for k in state_dict):
         raise ValueError(
             f'Checkpoint {checkpoint_path!r} is a training checkpoint (keys '
             f'under {wrapped}), but the config builds model.type='
@@ -208,8 +210,8 @@ def deployed_state_dict(cfg: Config, checkpoint: dict, checkpoint_path: str,
     return state_dict
 
 
-def _input_size(head: dict, override: Optional[Sequence[int]]
-                ) -> Tuple[int, int]:
+def _input_size(head: dict,
+                override: Optional[Sequence[int]]) -> Tuple[int, int]:
     if override is not None:
         if len(override) != 2 or min(override) <= 0:
             raise ValueError(f'--input-size takes W H > 0, got {override}')
@@ -222,8 +224,8 @@ def _input_size(head: dict, override: Optional[Sequence[int]]
                      'input_size or head.input_size); pass --input-size W H.')
 
 
-def _notes(model_cfg: ConfigDict, codec: dict, channel_order: str
-           ) -> List[str]:
+def _notes(model_cfg: ConfigDict, codec: dict,
+           channel_order: str) -> List[str]:
     """What mmpose does at test time that the single exported forward and
     rtmlib's decode do not."""
     notes = []
@@ -258,7 +260,8 @@ def _notes(model_cfg: ConfigDict, codec: dict, channel_order: str
     return notes
 
 
-def build_deployed_network(config: Union[str, Config], checkpoint: str,
+def build_deployed_network(config: Union[str, Config],
+                           checkpoint: str,
                            which: Optional[str] = None,
                            input_size: Optional[Sequence[int]] = None
                            ) -> DeployedNetwork:
@@ -278,6 +281,7 @@ def build_deployed_network(config: Union[str, Config], checkpoint: str,
             the head cannot take.
     """
     from mmpose.registry import MODELS
+
     import mmpose_kd  # noqa: F401  (registers our modules and prefixes)
 
     cfg = _config(config)
@@ -297,14 +301,19 @@ def build_deployed_network(config: Union[str, Config], checkpoint: str,
     # PoseDataPreprocessor (tools/train.py gets the scope from the runner).
     with DefaultScope.overwrite_default_scope('mmpose'):
         model = MODELS.build(network_cfg)
-    load_into(model, state_dict, checkpoint, 'checkpoint',
-              ignore_prefixes=('data_preprocessor.', ))
+    load_into(
+        model,
+        state_dict,
+        checkpoint,
+        'checkpoint',
+        ignore_prefixes=('data_preprocessor.', ))
     model.eval()
 
     meta = (ckpt.get('meta') or {}) if isinstance(ckpt, dict) else {}
     channel_order = 'RGB' if preprocessor.get('bgr_to_rgb') else 'BGR'
-    output_names = (SIMCC_OUTPUTS if codec.get('type') in SIMCC_CODECS
-                    else HEATMAP_OUTPUTS)
+    output_names = (
+        SIMCC_OUTPUTS
+        if codec.get('type') in SIMCC_CODECS else HEATMAP_OUTPUTS)
     network = DeployedNetwork(
         model=model,
         model_cfg=network_cfg,

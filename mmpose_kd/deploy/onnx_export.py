@@ -90,8 +90,10 @@ def _require(module: str):
             'onnxruntime, onnxscript; rtmlib to run the result).') from err
 
 
-def export_onnx(network: DeployedNetwork, out_path: str,
-                opset: Optional[int] = None, dynamic_batch: bool = True,
+def export_onnx(network: DeployedNetwork,
+                out_path: str,
+                opset: Optional[int] = None,
+                dynamic_batch: bool = True,
                 exporter: str = 'torchscript') -> None:
     """Write ``network`` as an ONNX model to ``out_path`` (overwritten),
     with the deployment facts in ``metadata_props``.
@@ -112,20 +114,29 @@ def export_onnx(network: DeployedNetwork, out_path: str,
     module = TensorForward(network.model).eval()
     dummy = torch.zeros(1, 3, h, w)
     names = list(network.output_names)
-    kwargs = dict(input_names=['input'], output_names=names,
-                  opset_version=opset, do_constant_folding=True)
+    kwargs = dict(
+        input_names=['input'],
+        output_names=names,
+        opset_version=opset,
+        do_constant_folding=True)
     if exporter == 'torchscript':
         if dynamic_batch:
-            kwargs['dynamic_axes'] = {n: {0: 'batch'}
-                                      for n in ['input'] + names}
+            kwargs['dynamic_axes'] = {
+                n: {
+                    0: 'batch'
+                }
+                for n in ['input'] + names
+            }
         kwargs['dynamo'] = False
     else:
         _require('onnxscript')
         if dynamic_batch:
             # min 1: the exporter would otherwise specialise on the dummy's
             # batch of 1 and refuse the dynamic dimension.
-            kwargs['dynamic_shapes'] = (
-                {0: torch.export.Dim('batch', min=1, max=1024)}, )
+            kwargs['dynamic_shapes'] = ({
+                0:
+                torch.export.Dim('batch', min=1, max=1024)
+            }, )
         kwargs.update(dynamo=True, verbose=False, external_data=False)
     with torch.no_grad():
         torch.onnx.export(module, (dummy, ), out_path, **kwargs)
@@ -149,7 +160,8 @@ def deployment_facts(network: DeployedNetwork) -> dict:
     return dict(
         source=network.description,
         input_size=list(network.input_size),  # (w, h)
-        mean=network.mean, std=network.std,
+        mean=network.mean,
+        std=network.std,
         channel_order=network.channel_order,
         bbox_padding=1.25,  # mmpose's GetBBoxCenterScale default
         codec=network.codec,
@@ -162,9 +174,10 @@ def read_deployment_facts(onnx_path: str) -> dict:
     """The ``mmpose_kd.*`` metadata of an exported model."""
     onnx = _require('onnx')
     model = onnx.load(onnx_path, load_external_data=False)
-    return {p.key[len(METADATA_PREFIX):]: json.loads(p.value)
-            for p in model.metadata_props
-            if p.key.startswith(METADATA_PREFIX)}
+    return {
+        p.key[len(METADATA_PREFIX):]: json.loads(p.value)
+        for p in model.metadata_props if p.key.startswith(METADATA_PREFIX)
+    }
 
 
 def _argmax_agree(name: str, got: np.ndarray, ref: np.ndarray) -> int:
@@ -176,7 +189,8 @@ def _argmax_agree(name: str, got: np.ndarray, ref: np.ndarray) -> int:
     return int((got.argmax(-1) == ref.argmax(-1)).sum())
 
 
-def compare_with_onnxruntime(network: DeployedNetwork, onnx_path: str,
+def compare_with_onnxruntime(network: DeployedNetwork,
+                             onnx_path: str,
                              batch_sizes: Sequence[int] = (1, 2),
                              atol: float = DEFAULT_ATOL,
                              rtol: float = DEFAULT_RTOL,
@@ -195,8 +209,8 @@ def compare_with_onnxruntime(network: DeployedNetwork, onnx_path: str,
     ort = _require('onnxruntime')
     options = ort.SessionOptions()
     options.log_severity_level = 3  # keep onnxruntime's notices off stdout
-    session = ort.InferenceSession(onnx_path, options,
-                                   providers=['CPUExecutionProvider'])
+    session = ort.InferenceSession(
+        onnx_path, options, providers=['CPUExecutionProvider'])
     input_name = session.get_inputs()[0].name
     w, h = network.input_size
     generator = torch.Generator().manual_seed(seed)
@@ -208,8 +222,8 @@ def compare_with_onnxruntime(network: DeployedNetwork, onnx_path: str,
         with torch.no_grad():
             expected = module(inputs)
             expected64 = module64(inputs.double())
-        got = session.run(list(network.output_names),
-                          {input_name: inputs.numpy()})
+        got = session.run(
+            list(network.output_names), {input_name: inputs.numpy()})
         for name, out, ref, ref64 in zip(network.output_names, got, expected,
                                          expected64):
             ref, ref64 = ref.numpy(), ref64.numpy()
@@ -219,28 +233,35 @@ def compare_with_onnxruntime(network: DeployedNetwork, onnx_path: str,
                     f'{onnx_path}: output {name} has shape {out.shape} in '
                     f'onnxruntime and {ref.shape} in PyTorch (batch {batch}).')
             scale = float(np.abs(ref).max())
-            checks.append(OutputCheck(
-                batch_size=batch, name=name, shape=tuple(out.shape),
-                max_abs_diff=float(np.abs(out - ref).max()),
-                max_abs_ref=scale, float32_noise=noise,
-                bound=atol + rtol * scale + noise_factor * noise,
-                argmax_agree=_argmax_agree(name, out, ref),
-                num_keypoints=int(np.prod(out.shape[:2]))))
+            checks.append(
+                OutputCheck(
+                    batch_size=batch,
+                    name=name,
+                    shape=tuple(out.shape),
+                    max_abs_diff=float(np.abs(out - ref).max()),
+                    max_abs_ref=scale,
+                    float32_noise=noise,
+                    bound=atol + rtol * scale + noise_factor * noise,
+                    argmax_agree=_argmax_agree(name, out, ref),
+                    num_keypoints=int(np.prod(out.shape[:2]))))
     failed = [c for c in checks if not c.ok]
     if failed:
         raise ToleranceError(
             f'{onnx_path}: onnxruntime differs from PyTorch beyond '
             f'atol={atol:g} + rtol={rtol:g} * max|torch| + {noise_factor:g}'
-            ' * |torch float32 - float64|:\n' +
-            '\n'.join(c.line() for c in checks))
+            ' * |torch float32 - float64|:\n' + '\n'.join(c.line()
+                                                          for c in checks))
     return checks
 
 
-def export_and_check(network: DeployedNetwork, out_path: str,
-                     opset: Optional[int] = None, dynamic_batch: bool = True,
+def export_and_check(network: DeployedNetwork,
+                     out_path: str,
+                     opset: Optional[int] = None,
+                     dynamic_batch: bool = True,
                      exporter: str = 'torchscript',
                      check_batch_sizes: Sequence[int] = (1, 2),
-                     atol: float = DEFAULT_ATOL, rtol: float = DEFAULT_RTOL,
+                     atol: float = DEFAULT_ATOL,
+                     rtol: float = DEFAULT_RTOL,
                      seed: int = 0) -> List[OutputCheck]:
     """Export, check, and only then put the model at ``out_path``: a model
     that fails the check is never left where a deployment would pick it
@@ -250,7 +271,11 @@ def export_and_check(network: DeployedNetwork, out_path: str,
     out_dir = osp.dirname(osp.abspath(out_path))
     os.makedirs(out_dir, exist_ok=True)
     with atomic_target(out_path) as tmp:
-        export_onnx(network, tmp, opset=opset, dynamic_batch=dynamic_batch,
-                    exporter=exporter)
-        return compare_with_onnxruntime(network, tmp, check_batch_sizes,
-                                        atol=atol, rtol=rtol, seed=seed)
+        export_onnx(
+            network,
+            tmp,
+            opset=opset,
+            dynamic_batch=dynamic_batch,
+            exporter=exporter)
+        return compare_with_onnxruntime(
+            network, tmp, check_batch_sizes, atol=atol, rtol=rtol, seed=seed)

@@ -1,9 +1,8 @@
 """COCO-WholeBody evaluation that also returns the per-part figures."""
 import numpy as np
-from xtcocotools.cocoeval import COCOeval
-
 from mmpose.evaluation.metrics import CocoWholeBodyMetric
 from mmpose.registry import METRICS
+from xtcocotools.cocoeval import COCOeval
 
 PARTS = ('body', 'foot', 'face', 'lefthand', 'righthand')
 
@@ -22,8 +21,8 @@ class CocoWholeBodyPerPartMetric(CocoWholeBodyMetric):
     """
 
     def _evaluate(self, coco_det, iou_type, sigmas):
-        coco_eval = COCOeval(self.coco, coco_det, iou_type, sigmas,
-                             use_area=self.use_area)
+        coco_eval = COCOeval(
+            self.coco, coco_det, iou_type, sigmas, use_area=self.use_area)
         coco_eval.params.useSegm = None
         coco_eval.evaluate()
         coco_eval.accumulate()
@@ -33,8 +32,10 @@ class CocoWholeBodyPerPartMetric(CocoWholeBodyMetric):
     def _do_python_keypoint_eval(self, outfile_prefix: str) -> list:
         coco_det = self.coco.loadRes(f'{outfile_prefix}.keypoints.json')
         sigmas = np.asarray(self.dataset_meta['sigmas'])
-        cuts = np.cumsum([0, self.body_num, self.foot_num, self.face_num,
-                          self.left_hand_num, self.right_hand_num])
+        cuts = np.cumsum([
+            0, self.body_num, self.foot_num, self.face_num, self.left_hand_num,
+            self.right_hand_num
+        ])
         info = []
         for i, part in enumerate(PARTS):
             stats = self._evaluate(coco_det, f'keypoints_{part}',
@@ -42,6 +43,8 @@ class CocoWholeBodyPerPartMetric(CocoWholeBodyMetric):
             info += [(f'{part}/AP', stats[0]), (f'{part}/AR', stats[5])]
         info.append(('hand/AP', (info[6][1] + info[8][1]) / 2))
         stats = self._evaluate(coco_det, 'keypoints_wholebody', sigmas)
-        names = ['AP', 'AP .5', 'AP .75', 'AP (M)', 'AP (L)', 'AR', 'AR .5',
-                 'AR .75', 'AR (M)', 'AR (L)']
+        names = [
+            'AP', 'AP .5', 'AP .75', 'AP (M)', 'AP (L)', 'AR', 'AR .5',
+            'AR .75', 'AR (M)', 'AR (L)'
+        ]
         return info + list(zip(names, stats))

@@ -6,7 +6,8 @@ from mmengine.logging import MessageHub
 from torch import Tensor
 
 
-def check_finite_losses(losses: Mapping[str, Tensor], owner: str,
+def check_finite_losses(losses: Mapping[str, Tensor],
+                        owner: str,
                         iteration: Optional[int] = None) -> None:
     """Raise ``FloatingPointError`` if a loss term is NaN or Inf.
 
@@ -17,18 +18,19 @@ def check_finite_losses(losses: Mapping[str, Tensor], owner: str,
     ``iteration`` is not given). Only keys containing ``'loss'`` are losses,
     as in mmengine's ``parse_losses``.
     """
-    terms = [(name, item) for name, value in losses.items()
-             if 'loss' in name
-             for item in (value if isinstance(value, (list, tuple))
-                          else [value])]
+    terms = [
+        (name, item) for name, value in losses.items() if 'loss' in name
+        for item in (value if isinstance(value, (list, tuple)) else [value])
+    ]
     if not terms:
         return
     # One reduction and one host sync per step; names only on failure.
     if torch.stack([item.detach().float().sum()
                     for _, item in terms]).isfinite().all():
         return
-    bad = next(((name, item) for name, item in terms
-                if not torch.isfinite(item).all()), None)
+    bad = next(((name, item)
+                for name, item in terms if not torch.isfinite(item).all()),
+               None)
     if bad is None:  # the sum overflowed, every term is finite
         return
     name, item = bad

@@ -24,8 +24,8 @@ def atomic_target(path: Union[str, os.PathLike]) -> Iterator[str]:
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
     # Same folder, so the final rename never crosses filesystems.
-    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(path)}.',
-                               suffix='.tmp', dir=folder)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f'.{osp.basename(path)}.', suffix='.tmp', dir=folder)
     os.close(fd)
     try:
         yield tmp
@@ -45,7 +45,8 @@ def atomic_write_bytes(data: bytes, path: Union[str, os.PathLike]) -> None:
             f.write(data)
 
 
-def atomic_write_text(text: str, path: Union[str, os.PathLike],
+def atomic_write_text(text: str,
+                      path: Union[str, os.PathLike],
                       encoding: str = 'utf-8') -> None:
     """Write ``text`` to ``path`` atomically."""
     atomic_write_bytes(text.encode(encoding), path)

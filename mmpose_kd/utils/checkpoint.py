@@ -34,7 +34,9 @@ def _numpy_safe_globals():
         break
     dtypes = getattr(np, 'dtypes', None)
     if dtypes is not None:
-        found += [getattr(dtypes, n) for n in dir(dtypes) if n.endswith('DType')]
+        found += [
+            getattr(dtypes, n) for n in dir(dtypes) if n.endswith('DType')
+        ]
     return found
 
 
@@ -58,13 +60,15 @@ def register_checkpoint_safe_globals() -> None:
     if _REGISTERED or not hasattr(torch.serialization, 'add_safe_globals'):
         return
     from mmengine.logging.history_buffer import HistoryBuffer
-    torch.serialization.add_safe_globals(
-        _numpy_safe_globals() + [HistoryBuffer, OrderedDict,
-                                 (_history_buffer_getattr, 'builtins.getattr')])
+    torch.serialization.add_safe_globals(_numpy_safe_globals() + [
+        HistoryBuffer, OrderedDict,
+        (_history_buffer_getattr, 'builtins.getattr')
+    ])
     _REGISTERED = True
 
 
-def load_checkpoint_file(path: str, config_key: str = 'checkpoint',
+def load_checkpoint_file(path: str,
+                         config_key: str = 'checkpoint',
                          map_location='cpu') -> dict:
     """Load a checkpoint with ``weights_only=True``; errors name the file and
     the config key it came from."""
@@ -107,8 +111,10 @@ def strip_prefix(state_dict: Dict[str, torch.Tensor],
                        if k.startswith(prefix))
 
 
-def load_into(module: torch.nn.Module, state_dict: Dict[str, torch.Tensor],
-              source: str, config_key: str,
+def load_into(module: torch.nn.Module,
+              state_dict: Dict[str, torch.Tensor],
+              source: str,
+              config_key: str,
               ignore_prefixes: Iterable[str] = ()) -> None:
     """Strictly load ``state_dict`` into ``module``; a mismatch raises one
     error naming the source, the config key, and the missing/unexpected keys
@@ -118,18 +124,23 @@ def load_into(module: torch.nn.Module, state_dict: Dict[str, torch.Tensor],
     own = module.state_dict()
     missing = [k for k in own if k not in state_dict]
     unexpected = [k for k in state_dict if k not in own]
-    shape = [f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(own[k].shape)}'
-             for k, v in state_dict.items()
-             if k in own and tuple(v.shape) != tuple(own[k].shape)]
+    shape = [
+        f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(own[k].shape)}'
+        for k, v in state_dict.items()
+        if k in own and tuple(v.shape) != tuple(own[k].shape)
+    ]
     if missing or unexpected or shape:
+
         def show(keys):
-            return (', '.join(keys[:5]) + (f' ... ({len(keys)} in all)'
-                                          if len(keys) > 5 else '')) or 'none'
+            return (', '.join(keys[:5]) +
+                    (f' ... ({len(keys)} in all)' if len(keys) > 5 else '')
+                    ) or 'none'
+
         raise ValueError(
-            f'Checkpoint {source!r} (config key `{config_key}`) does not match '
-            f'the model built from the config: missing keys: {show(missing)}; '
-            f'unexpected keys: {show(unexpected)}; shape mismatches: '
-            f'{show(shape)}.')
+            f'Checkpoint {source!r} (config key `{config_key}`) does not '
+            f'match the model built from the config: missing keys: '
+            f'{show(missing)}; unexpected keys: {show(unexpected)}; '
+            f'shape mismatches: {show(shape)}.')
     module.load_state_dict(state_dict, strict=True)
 
 

@@ -5,7 +5,8 @@ from typing import Dict
 
 import torch
 
-from .checkpoint import extract_state_dict, save_checkpoint_atomic, strip_prefix
+from .checkpoint import (extract_state_dict, save_checkpoint_atomic,
+                         strip_prefix)
 
 # Prefix of the test-time network inside each training model's state dict.
 DEPLOY_PREFIXES = {
@@ -37,8 +38,11 @@ def export_checkpoint(checkpoint: dict, out_path: str, prefix: str) -> dict:
     meta = dict(checkpoint.get('meta', {}) or {})
     exported = dict(
         state_dict=deploy_state_dict(checkpoint, prefix),
-        meta={k: meta[k] for k in ('dataset_meta', 'epoch', 'iter',
-                                   'mmengine_version') if k in meta})
+        meta={
+            k: meta[k]
+            for k in ('dataset_meta', 'epoch', 'iter', 'mmengine_version')
+            if k in meta
+        })
     exported['meta']['exported_from_prefix'] = prefix
     save_checkpoint_atomic(exported, out_path)
     return exported

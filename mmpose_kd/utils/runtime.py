@@ -36,17 +36,19 @@ def apply_runtime_defaults(cfg: Config) -> Config:
     names = list(imports.get('imports', []))
     if 'mmpose_kd' not in names:
         names.append('mmpose_kd')
-    cfg.custom_imports = dict(imports, imports=names,
-                              allow_failed_imports=imports.get(
-                                  'allow_failed_imports', False))
+    cfg.custom_imports = dict(
+        imports,
+        imports=names,
+        allow_failed_imports=imports.get('allow_failed_imports', False))
     if not torch.cuda.is_available():
         env_cfg = cfg.setdefault('env_cfg', {})
         dist_cfg = env_cfg.setdefault('dist_cfg', {})
         dist_cfg['backend'] = 'gloo'
     use_atomic_checkpoint_hook(cfg)
     hooks = list(cfg.get('custom_hooks', None) or [])
-    if not any(h.get('type') in ('RandomStateHook', RandomStateHook)
-               for h in hooks):
+    if not any(
+            h.get('type') in ('RandomStateHook', RandomStateHook)
+            for h in hooks):
         cfg.custom_hooks = hooks + [dict(type='RandomStateHook')]
     return cfg
 
@@ -59,7 +61,8 @@ def _first_slurm_host(node_list: str) -> str:
     """
     if shutil.which('scontrol'):
         result = subprocess.run(['scontrol', 'show', 'hostname', node_list],
-                                capture_output=True, text=True)
+                                capture_output=True,
+                                text=True)
         hosts = result.stdout.split()
         if result.returncode == 0 and hosts:
             return hosts[0]
@@ -85,6 +88,7 @@ def slurm_dist_env(environ: Mapping[str, str]) -> Dict[str, str]:
     Raises:
         KeyError: a needed variable is missing (the message names it).
     """
+
     def need(name: str, why: str = '') -> str:
         if name not in environ:
             raise KeyError(f'--launcher slurm: the environment variable '
@@ -92,9 +96,10 @@ def slurm_dist_env(environ: Mapping[str, str]) -> Dict[str, str]:
                            f'tools/slurm_train.sh).')
         return environ[name]
 
-    env = dict(RANK=str(int(need('SLURM_PROCID'))),
-               WORLD_SIZE=str(int(need('SLURM_NTASKS'))),
-               LOCAL_RANK=str(int(need('SLURM_LOCALID'))))
+    env = dict(
+        RANK=str(int(need('SLURM_PROCID'))),
+        WORLD_SIZE=str(int(need('SLURM_NTASKS'))),
+        LOCAL_RANK=str(int(need('SLURM_LOCALID'))))
     if environ.get('MASTER_ADDR'):
         env['MASTER_ADDR'] = environ['MASTER_ADDR']
     else:
@@ -114,11 +119,12 @@ def mpi_dist_env(environ: Mapping[str, str]) -> Dict[str, str]:
     if missing:
         raise KeyError(f'--launcher mpi: the environment variable '
                        f'{missing[0]} is not set.')
-    return dict(RANK=environ['OMPI_COMM_WORLD_RANK'],
-                WORLD_SIZE=environ['OMPI_COMM_WORLD_SIZE'],
-                LOCAL_RANK=environ['OMPI_COMM_WORLD_LOCAL_RANK'],
-                MASTER_ADDR=environ['MASTER_ADDR'],
-                MASTER_PORT=environ.get('MASTER_PORT') or DEFAULT_MASTER_PORT)
+    return dict(
+        RANK=environ['OMPI_COMM_WORLD_RANK'],
+        WORLD_SIZE=environ['OMPI_COMM_WORLD_SIZE'],
+        LOCAL_RANK=environ['OMPI_COMM_WORLD_LOCAL_RANK'],
+        MASTER_ADDR=environ['MASTER_ADDR'],
+        MASTER_PORT=environ.get('MASTER_PORT') or DEFAULT_MASTER_PORT)
 
 
 def init_dist_without_accelerator(cfg: Config) -> bool:
@@ -162,9 +168,11 @@ def init_dist_without_accelerator(cfg: Config) -> bool:
     if timeout is not None:
         dist_cfg['timeout'] = datetime.timedelta(seconds=timeout)
     torch_dist.init_process_group(
-        backend=backend, init_method='env://',
+        backend=backend,
+        init_method='env://',
         rank=int(os.environ['RANK']),
-        world_size=int(os.environ['WORLD_SIZE']), **dist_cfg)
+        world_size=int(os.environ['WORLD_SIZE']),
+        **dist_cfg)
     return True
 
 
@@ -179,15 +187,15 @@ def _cpu_model_wrapper(cfg: Config) -> None:
     wrapper = cfg.get('model_wrapper_cfg', None)
     if wrapper is None:
         # what Runner.wrap_model builds when the config has no wrapper
-        wrapper = dict(type='MMDistributedDataParallel',
-                       broadcast_buffers=False,
-                       find_unused_parameters=cfg.get(
-                           'find_unused_parameters', False))
+        wrapper = dict(
+            type='MMDistributedDataParallel',
+            broadcast_buffers=False,
+            find_unused_parameters=cfg.get('find_unused_parameters', False))
     wrapper = dict(wrapper)
     wrapper_type = MODEL_WRAPPERS.get(
         wrapper.get('type', 'MMDistributedDataParallel'))
-    if isinstance(wrapper_type, type) and issubclass(
-            wrapper_type, DistributedDataParallel):
+    if isinstance(wrapper_type, type) and issubclass(wrapper_type,
+                                                     DistributedDataParallel):
         wrapper.setdefault('device_ids', None)
     cfg.model_wrapper_cfg = wrapper
 
@@ -195,8 +203,9 @@ def _cpu_model_wrapper(cfg: Config) -> None:
 def build_runner(cfg: Config) -> Runner:
     """Build the runner the config asks for (``runner_type``) or a Runner,
     after :func:`init_dist_without_accelerator`."""
-    import mmpose_kd  # noqa: F401  (registers modules before building)
     from mmpose.registry import RUNNERS
+
+    import mmpose_kd  # noqa: F401  (registers modules before building)
     init_dist_without_accelerator(cfg)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)

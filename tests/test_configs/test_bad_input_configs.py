@@ -14,8 +14,10 @@ CONFIGS = sorted(
     glob.glob(osp.join(ROOT, 'configs', 'dwpose', 'dwpose-*.py')) +
     glob.glob(osp.join(ROOT, 'configs', 'synthetic', '*.py')) +
     glob.glob(osp.join(ROOT, 'configs', 'sspcm', '*.py'))) + [DATA_BASE]
-STOCK_DATASETS = {'CocoDataset', 'CocoWholeBodyDataset', 'AicDataset',
-                  'MpiiDataset', 'UBody2dDataset'}
+STOCK_DATASETS = {
+    'CocoDataset', 'CocoWholeBodyDataset', 'AicDataset', 'MpiiDataset',
+    'UBody2dDataset'
+}
 
 
 def typed_dicts(node):
@@ -33,12 +35,13 @@ def typed_dicts(node):
 def used(cfg):
     """What a run builds: the dataloaders and the hooks (a pipeline switch
     holds a pipeline), not a base's leftover variables."""
-    return [cfg.get(key) for key in ('train_dataloader', 'val_dataloader',
-                                     'test_dataloader', 'custom_hooks')]
+    return [
+        cfg.get(key) for key in ('train_dataloader', 'val_dataloader',
+                                 'test_dataloader', 'custom_hooks')
+    ]
 
 
-@pytest.mark.parametrize('path', CONFIGS,
-                         ids=lambda p: osp.relpath(p, ROOT))
+@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: osp.relpath(p, ROOT))
 def test_configs_use_the_checked_loader_and_datasets(path):
     cfg = Config.fromfile(path)
     typed = list(typed_dicts(used(cfg.to_dict())))
@@ -48,8 +51,7 @@ def test_configs_use_the_checked_loader_and_datasets(path):
     loaders = [d for d in typed if d['type'] == 'CheckedLoadImage']
     assert loaders and all(d['on_error'] == 'raise' for d in loaders)
     if path != DATA_BASE:  # a data-only base defines no hooks
-        assert 'SkippedImageCountHook' in [h['type']
-                                           for h in cfg.custom_hooks]
+        assert 'SkippedImageCountHook' in [h['type'] for h in cfg.custom_hooks]
 
 
 def test_documented_switch_to_skip():
@@ -58,9 +60,12 @@ def test_documented_switch_to_skip():
     cfg = Config.fromfile(path)
     cfg.merge_from_dict({
         'train_dataloader.dataset.pipeline.0.on_error': 'skip',
-        'custom_hooks.1.switch_pipeline.0.on_error': 'skip'})
-    loaders = [d for d in typed_dicts(used(cfg.to_dict()))
-               if d['type'] == 'CheckedLoadImage']
+        'custom_hooks.1.switch_pipeline.0.on_error': 'skip'
+    })
+    loaders = [
+        d for d in typed_dicts(used(cfg.to_dict()))
+        if d['type'] == 'CheckedLoadImage'
+    ]
     assert cfg.custom_hooks[1].type == 'mmdet.PipelineSwitchHook'
     # the training pipeline and the stage-2 one skip, val and test raise
     assert sorted(d['on_error'] for d in loaders) == \

@@ -36,21 +36,22 @@ import shutil
 import uuid
 
 import pytest
-import sspcm_testing
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmpose.registry import DATASETS, HOOKS, LOOPS, TRANSFORMS
 
 import mmpose_kd  # noqa: F401
+import sspcm_testing
 
 torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
 
 CONFIGS = sorted(glob.glob(osp.join(sspcm_testing.CONFIG_DIR, 'sspcm_*.py')))
 SYNTHETIC = [c for c in CONFIGS if 'synthetic' in osp.basename(c)]
 REAL = [c for c in CONFIGS if c not in SYNTHETIC]
-COCO_PARTIAL = [c for c in REAL if '_coco-' in osp.basename(c)
-                and 'k_' in osp.basename(c)]
+COCO_PARTIAL = [
+    c for c in REAL if '_coco-' in osp.basename(c) and 'k_' in osp.basename(c)
+]
 ids = lambda paths: [osp.basename(p) for p in paths]  # noqa: E731
 
 
@@ -65,9 +66,11 @@ def test_the_paper_settings_are_all_there():
 
 
 def _augmentation(pipeline):
-    return [t for t in pipeline
-            if t['type'] in ('RandomFlip', 'ClippedNormalBBoxTransform',
-                             'RandomBBoxTransform', 'RandomHalfBody')]
+    return [
+        t for t in pipeline
+        if t['type'] in ('RandomFlip', 'ClippedNormalBBoxTransform',
+                         'RandomBBoxTransform', 'RandomHalfBody')
+    ]
 
 
 @pytest.mark.parametrize('path', REAL, ids=ids(REAL))
@@ -91,8 +94,13 @@ def test_real_config_follows_the_official_recipe(path):
         # with p 0.6; no half-body, no shift
         assert _augmentation(loader.dataset.pipeline) == [
             dict(type='RandomFlip', direction='horizontal', prob=0.5),
-            dict(type='ClippedNormalBBoxTransform', scale_factor=0.25,
-                 rotate_factor=30., rotate_clip=2., rotate_prob=0.6)]
+            dict(
+                type='ClippedNormalBBoxTransform',
+                scale_factor=0.25,
+                rotate_factor=30.,
+                rotate_clip=2.,
+                rotate_prob=0.6)
+        ]
     # weights from public sources, as mmpose names them
     for _, checkpoint in sspcm_testing.pretrained_sources(cfg.model):
         assert checkpoint.startswith(('torchvision://', 'https://'))
@@ -195,9 +203,9 @@ def test_config_runs_as_shipped(path, data_prefixes, hub_dir, tmp_path,
     assert save_best, 'every SSPCM config keeps its best checkpoint'
     assert f'val/{save_best}' in hub.log_scalars, sorted(hub.log_scalars)
     for network in (cfg.val_cfg or {}).get('networks', ()):
-        assert any(key.startswith(f'val/{network}/')
-                   for key in hub.log_scalars), (network,
-                                                 sorted(hub.log_scalars))
+        assert any(
+            key.startswith(f'val/{network}/')
+            for key in hub.log_scalars), (network, sorted(hub.log_scalars))
     assert glob.glob(str(work_dir / 'best_*.pth')), 'no best checkpoint'
     assert osp.isfile(str(work_dir / 'epoch_1.pth'))
 
@@ -207,15 +215,14 @@ def test_config_runs_as_shipped(path, data_prefixes, hub_dir, tmp_path,
         else runner.model
     for network in 'ABC':
         backbone = model.get_network(network).backbone
-        init = cfg.model[f'network_{network.lower()}'].backbone.get(
-            'init_cfg')
+        init = cfg.model[f'network_{network.lower()}'].backbone.get('init_cfg')
         if not init:
             continue
         url = sspcm_testing.checkpoint_url(init['checkpoint'])
-        stand_in = stand_ins[osp.join(str(hub_dir), 'checkpoints',
-                                      osp.basename(url))]
+        stand_in = stand_ins[osp.join(
+            str(hub_dir), 'checkpoints', osp.basename(url))]
         live = backbone.state_dict()
         key = next(k for k, v in stand_in.items() if v.dim() == 4)
-        assert torch.allclose(live[key], stand_in[key], atol=5e-3), (
-            network, key)
+        assert torch.allclose(
+            live[key], stand_in[key], atol=5e-3), (network, key)
     shutil.rmtree(str(work_dir))  # checkpoints of three ResNet-50s are big

@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 import pytest
-
 from mmpose.datasets import CocoDataset, CocoWholeBodyDataset
+
 from mmpose_kd.datasets import (AnnotationFormatError, CheckedAicDataset,
                                 CheckedCocoDataset,
                                 CheckedCocoWholeBodyDataset,
@@ -30,19 +30,18 @@ def write_json(tmp_path, data, name='ann.json'):
 
 
 def build(cls, ann_file, tiny_wholebody, **kwargs):
-    return cls(ann_file=ann_file, data_root='',
-               data_prefix=dict(img=str(tiny_wholebody / 'train2017') + '/'),
-               **kwargs)
+    return cls(
+        ann_file=ann_file,
+        data_root='',
+        data_prefix=dict(img=str(tiny_wholebody / 'train2017') + '/'),
+        **kwargs)
 
 
 def test_a_good_file_gives_the_stock_data_list(tiny_wholebody):
-    for checked, stock in ((CheckedCocoWholeBodyDataset,
-                            CocoWholeBodyDataset),
+    for checked, stock in ((CheckedCocoWholeBodyDataset, CocoWholeBodyDataset),
                            (CheckedCocoDataset, CocoDataset)):
-        ours = build(checked, str(tiny_wholebody / TRAIN_ANN),
-                     tiny_wholebody)
-        theirs = build(stock, str(tiny_wholebody / TRAIN_ANN),
-                       tiny_wholebody)
+        ours = build(checked, str(tiny_wholebody / TRAIN_ANN), tiny_wholebody)
+        theirs = build(stock, str(tiny_wholebody / TRAIN_ANN), tiny_wholebody)
         assert len(ours) == len(theirs) > 0
         for i in range(len(ours)):
             a, b = ours.get_data_info(i), theirs.get_data_info(i)
@@ -83,10 +82,11 @@ def test_each_wholebody_part_is_checked(cls, key, count, train_coco,
     ann = coco['annotations'][-1]
     ann[key] = ann[key] + [0, 0, 0]
     path = write_json(tmp_path, coco)
-    with pytest.raises(AnnotationFormatError,
-                       match=rf"annotation id {ann['id']} \(image id "
-                       rf"{ann['image_id']}\): key '{key}' must hold "
-                       rf'{3 * count} numbers .* got {3 * count + 3}'):
+    with pytest.raises(
+            AnnotationFormatError,
+            match=rf"annotation id {ann['id']} \(image id "
+            rf"{ann['image_id']}\): key '{key}' must hold "
+            rf'{3 * count} numbers .* got {3 * count + 3}'):
         build(cls, path, tiny_wholebody)
 
 
@@ -94,8 +94,9 @@ def test_a_missing_part_is_named(train_coco, tiny_wholebody, tmp_path):
     coco = copy.deepcopy(train_coco)
     del coco['annotations'][1]['lefthand_kpts']
     path = write_json(tmp_path, coco)
-    with pytest.raises(AnnotationFormatError,
-                       match=r"has no key 'lefthand_kpts' \(expected 63"):
+    with pytest.raises(
+            AnnotationFormatError,
+            match=r"has no key 'lefthand_kpts' \(expected 63"):
         build(CheckedCocoWholeBodyDataset, path, tiny_wholebody)
 
 
@@ -104,8 +105,9 @@ def test_coco_keypoints_use_the_metainfo_count(train_coco, tiny_wholebody,
     coco = copy.deepcopy(train_coco)
     coco['annotations'][0]['keypoints'] = \
         coco['annotations'][0]['keypoints'][:48]
-    with pytest.raises(AnnotationFormatError,
-                       match="key 'keypoints' must hold 51 numbers .* got 48"):
+    with pytest.raises(
+            AnnotationFormatError,
+            match="key 'keypoints' must hold 51 numbers .* got 48"):
         build(CheckedCocoDataset, write_json(tmp_path, coco), tiny_wholebody)
     # the stock class drops a person without keypoints silently; here the
     # key is required
@@ -128,8 +130,9 @@ def test_aic(train_coco, tiny_wholebody, tmp_path):
                     tiny_wholebody)
     assert dataset.get_data_info(0)['keypoints'].shape == (1, 14, 2)
     coco['annotations'][2]['keypoints'].append(0)
-    with pytest.raises(AnnotationFormatError,
-                       match="'keypoints' must hold 42 numbers .* got 43"):
+    with pytest.raises(
+            AnnotationFormatError,
+            match="'keypoints' must hold 42 numbers .* got 43"):
         build(CheckedAicDataset, write_json(tmp_path, coco), tiny_wholebody)
 
 
@@ -146,8 +149,8 @@ def test_aic(train_coco, tiny_wholebody, tmp_path):
     ('{"images": [], "annotations": [{"id": 1}]}',
      r"annotations\[0\] has no key 'image_id'"),
 ])
-@pytest.mark.parametrize('cls', (CheckedCocoDataset,
-                                 CheckedCocoWholeBodyDataset))
+@pytest.mark.parametrize('cls',
+                         (CheckedCocoDataset, CheckedCocoWholeBodyDataset))
 def test_a_malformed_file_is_named(cls, content, expected, tiny_wholebody,
                                    tmp_path):
     path = write_json(tmp_path, content)
@@ -169,22 +172,36 @@ def test_missing_files_are_named(tiny_wholebody, tmp_path):
     with pytest.raises(FileNotFoundError, match=missing):
         build(CheckedCocoWholeBodyDataset, missing, tiny_wholebody)
     with pytest.raises(FileNotFoundError, match='bbox file'):
-        build(CheckedCocoDataset, str(tiny_wholebody / TRAIN_ANN),
-              tiny_wholebody, bbox_file=missing, test_mode=True)
+        build(
+            CheckedCocoDataset,
+            str(tiny_wholebody / TRAIN_ANN),
+            tiny_wholebody,
+            bbox_file=missing,
+            test_mode=True)
 
 
 def test_a_bad_bbox_file_is_named(tiny_wholebody, tmp_path):
     bbox_file = write_json(tmp_path, '[{"image_id": 1', name='boxes.json')
     with pytest.raises(AnnotationFormatError) as info:
-        build(CheckedCocoDataset, str(tiny_wholebody / TRAIN_ANN),
-              tiny_wholebody, bbox_file=bbox_file, test_mode=True)
+        build(
+            CheckedCocoDataset,
+            str(tiny_wholebody / TRAIN_ANN),
+            tiny_wholebody,
+            bbox_file=bbox_file,
+            test_mode=True)
     assert str(info.value).startswith(bbox_file)
 
 
 def mpii_entries():
     joints = [[10.0 + k, 20.0 + k] for k in range(16)]
-    return [dict(image=f'00000000{i}.jpg', center=[40.0, 50.0], scale=0.3,
-                 joints=joints, joints_vis=[1] * 16) for i in (1, 2)]
+    return [
+        dict(
+            image=f'00000000{i}.jpg',
+            center=[40.0, 50.0],
+            scale=0.3,
+            joints=joints,
+            joints_vis=[1] * 16) for i in (1, 2)
+    ]
 
 
 def test_mpii(tiny_wholebody, tmp_path):

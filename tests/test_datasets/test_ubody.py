@@ -13,11 +13,10 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
-from tool_loading import load_tool
-
-import mmpose_kd  # noqa: F401  (registers the dataset)
 from mmpose.datasets.transforms import LoadImage
 from mmpose.registry import DATASETS
+
+import mmpose_kd  # noqa: F401  (registers the dataset)
 from mmpose_kd.datasets.synthetic import generate_wholebody_dataset
 from mmpose_kd.datasets.synthetic.ubody import (DEFAULT_SCENES,
                                                 render_ubody_video,
@@ -28,6 +27,7 @@ from mmpose_kd.datasets.ubody import (UBodyAnnotationError,
                                       VideoFrameReader, is_test_video,
                                       load_test_list, parse_frame_file_name,
                                       split_list_name)
+from tool_loading import load_tool
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(ROOT, 'configs', '_base_', 'datasets',
@@ -43,9 +43,12 @@ init_default_scope('mmpose')
 def ubody_root(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('ubody'))
     from mmpose_kd.datasets.synthetic.ubody import generate_ubody_dataset
-    generate_ubody_dataset(root, videos_per_scene=VIDEOS,
-                           frames_per_video=FRAMES, img_size=(WIDTH, HEIGHT),
-                           seed=SEED)
+    generate_ubody_dataset(
+        root,
+        videos_per_scene=VIDEOS,
+        frames_per_video=FRAMES,
+        img_size=(WIDTH, HEIGHT),
+        seed=SEED)
     return root
 
 
@@ -54,8 +57,10 @@ def extracted_root(ubody_root, tmp_path_factory):
     """Every frame of every video, extracted by the tool."""
     frames_root = str(tmp_path_factory.mktemp('frames'))
     tool = load_tool('ubody_extract_frames', register=True)
-    assert tool.main([ubody_root, '--frames-root', frames_root, '--split',
-                      'all', '--workers', '1', '--no-progress']) == 0
+    assert tool.main([
+        ubody_root, '--frames-root', frames_root, '--split', 'all',
+        '--workers', '1', '--no-progress'
+    ]) == 0
     return frames_root
 
 
@@ -85,8 +90,11 @@ def _all_videos():
 
 
 def _stock_pipeline():
-    codec = dict(type='MSRAHeatmap', input_size=INPUT_SIZE,
-                 heatmap_size=(24, 32), sigma=2)
+    codec = dict(
+        type='MSRAHeatmap',
+        input_size=INPUT_SIZE,
+        heatmap_size=(24, 32),
+        sigma=2)
     return [
         dict(type='LoadImage'),
         dict(type='GetBBoxCenterScale'),
@@ -139,9 +147,9 @@ def test_split_all_reads_every_frame_of_every_video(ubody_copy):
     import shutil
     shutil.rmtree(osp.join(ubody_copy, 'splits'))
     every = _dataset(ubody_copy, split='all')
-    assert set(_frames(every)) == {
-        (scene, video, frame) for scene, video in _all_videos()
-        for frame in range(1, FRAMES + 1)}
+    assert set(_frames(every)) == {(scene, video, frame)
+                                   for scene, video in _all_videos()
+                                   for frame in range(1, FRAMES + 1)}
     sampled = _dataset(ubody_copy, split='all', frame_interval=FRAMES)
     assert {frame for _, _, frame in _frames(sampled)} == {1}
     assert _videos(sampled) == _all_videos()
@@ -155,8 +163,10 @@ def test_inter_list_naming_whole_scenes(ubody_root, tmp_path):
     np.save(splits / 'inter_scene_test_list.npy',
             np.array(['Interview', 'Fitness_1']))
     assert load_test_list(str(splits), 'inter') == {'Interview', 'Fitness_1'}
-    test = _videos(_dataset(ubody_root, split='test', protocol='inter',
-                            splits_dir=str(splits)))
+    test = _videos(
+        _dataset(
+            ubody_root, split='test', protocol='inter',
+            splits_dir=str(splits)))
     # a listed scene name holds out the scene; 'Fitness_1' matches the
     # video file 'Fitness_1_Trim1'
     assert test == {v for v in _all_videos() if v[0] == 'Interview'} | \
@@ -170,8 +180,11 @@ def test_trim_suffix_and_leading_slash(ubody_root, tmp_path):
     # list entries as in UBody: no '_Trim...' suffix; '.mp4' tolerated
     np.save(splits / 'intra_scene_test_list.npy',
             np.array(['Fitness_1', 'TalkShow_0.mp4']))
-    test = _dataset(ubody_root, split='test', splits_dir=str(splits),
-                    frames_root='/frames')
+    test = _dataset(
+        ubody_root,
+        split='test',
+        splits_dir=str(splits),
+        frames_root='/frames')
     assert _videos(test) == {('Fitness', 'Fitness_1_Trim1'),
                              ('TalkShow', 'TalkShow_0')}
     # 'Fitness_1_Trim1' frames are written '/Fitness_1_Trim1/000001.png'
@@ -192,22 +205,27 @@ def test_frame_interval_samples_by_frame_number(ubody_root):
     assert set(sampled) == {x for x in full if (x[2] - 1) % 5 == 0}
     # image ids interleave videos (13, 14... for the second video of a
     # scene), so sampling by id would pick other frames: 15 -> frame 3
-    ann = json.load(open(osp.join(ubody_root, 'annotations', 'Fitness',
-                                  'keypoint_annotation.json')))
+    ann = json.load(
+        open(
+            osp.join(ubody_root, 'annotations', 'Fitness',
+                     'keypoint_annotation.json')))
     by_id = [img['file_name'] for img in ann['images'] if img['id'] % 5 == 0]
     assert '/Fitness_1_Trim1/000003.png' in by_id
 
 
 def test_scene_subset_and_renumbered_ids(ubody_root):
-    dataset = _dataset(ubody_root, scenes=['Fitness', 'TalkShow'],
-                       split='train')
+    dataset = _dataset(
+        ubody_root, scenes=['Fitness', 'TalkShow'], split='train')
     assert {s for s, _ in _videos(dataset)} == {'Fitness', 'TalkShow'}
-    infos = [super(UBodyWholeBodyVideoDataset, dataset).get_data_info(i)
-             for i in range(len(dataset))]
+    infos = [
+        super(UBodyWholeBodyVideoDataset, dataset).get_data_info(i)
+        for i in range(len(dataset))
+    ]
     ids = [info['id'] for info in infos]
     assert len(set(ids)) == len(ids)  # scene files both start at id 1
     img_ids = {(info['ubody_scene'], info['ubody_video'],
-                info['frame_number']): info['img_id'] for info in infos}
+                info['frame_number']): info['img_id']
+               for info in infos}
     assert len(set(img_ids.values())) == len(img_ids)
     assert infos[0]['keypoints'].shape == (1, 133, 2)
     assert 'raw_ann_info' not in infos[0]  # kept for the test split only
@@ -221,10 +239,10 @@ def test_scene_subset_and_renumbered_ids(ubody_root):
 
 # -- decoding ----------------------------------------------------------------
 def test_video_and_extracted_frames_agree(ubody_root, extracted_root):
-    from_video = _dataset(ubody_root, split='test', frame_source='video',
-                          frame_interval=3)
-    from_png = _dataset(ubody_root, split='test', frames_root=extracted_root,
-                        frame_interval=3)
+    from_video = _dataset(
+        ubody_root, split='test', frame_source='video', frame_interval=3)
+    from_png = _dataset(
+        ubody_root, split='test', frames_root=extracted_root, frame_interval=3)
     assert _frames(from_video) == _frames(from_png)
     load = LoadImage()
     for i in range(len(from_video)):
@@ -241,8 +259,8 @@ def test_decoded_frames_are_the_rendered_ones(ubody_root):
     """Frame k of the annotations is the k-th frame written to the video:
     decoded frames match what was rendered, up to codec loss, and match it
     better than the neighbouring frames (no off-by-one)."""
-    dataset = _dataset(ubody_root, split='train', frame_source='video',
-                       scenes=['Interview'])
+    dataset = _dataset(
+        ubody_root, split='train', frame_source='video', scenes=['Interview'])
     rendered = {}
     for video_index in range(VIDEOS):
         frames, _ = render_ubody_video(SEED, 1, video_index, FRAMES, WIDTH,
@@ -255,7 +273,7 @@ def test_decoded_frames_are_the_rendered_ones(ubody_root):
         frames = rendered[info['ubody_video']]
         k = info['frame_number']
         error = np.abs(info['img'].astype(float) - frames[k - 1]).mean()
-        assert error < 8.0, (info["img_path"], error)  # mp4v loss: ~5
+        assert error < 8.0, (info['img_path'], error)  # mp4v loss: ~5
         for other in (k - 2, k):  # the previous and the next frame
             if 0 <= other < FRAMES:
                 assert error < np.abs(info['img'].astype(float) -
@@ -296,8 +314,10 @@ def test_reader_reads_forward_without_seeking(ubody_root):
 
 def test_reader_keeps_few_decoders_open(ubody_root):
     reader = VideoFrameReader(max_open=2)
-    paths = [osp.join(ubody_root, 'videos', 'Fitness', f'{name}.mp4')
-             for name in ('Fitness_0', 'Fitness_1_Trim1', 'Fitness_2')]
+    paths = [
+        osp.join(ubody_root, 'videos', 'Fitness', f'{name}.mp4')
+        for name in ('Fitness_0', 'Fitness_1_Trim1', 'Fitness_2')
+    ]
     for path in paths:
         reader.read(path, 1)
     assert list(reader._open_videos()) == paths[1:]
@@ -331,19 +351,23 @@ def test_reader_reopens_after_fork(ubody_root):
 
 
 @pytest.mark.timeout(90)
-def test_dataloader_workers_decode_the_same_frames(ubody_root,
-                                                   extracted_root):
-    kwargs = dict(split='train', frame_interval=4, scenes=['TalkShow'],
-                  pipeline=_stock_pipeline())
+def test_dataloader_workers_decode_the_same_frames(ubody_root, extracted_root):
+    kwargs = dict(
+        split='train',
+        frame_interval=4,
+        scenes=['TalkShow'],
+        pipeline=_stock_pipeline())
     from_video = _dataset(ubody_root, frame_source='video', **kwargs)
     from_png = _dataset(ubody_root, frames_root=extracted_root, **kwargs)
     # the main process decodes first: workers inherit an open decoder (and
     # must neither use nor release it, or they hang)
     from_video[0]
-    loader = torch.utils.data.DataLoader(from_video, batch_size=4,
-                                         num_workers=2,
-                                         collate_fn=pseudo_collate,
-                                         multiprocessing_context='fork')
+    loader = torch.utils.data.DataLoader(
+        from_video,
+        batch_size=4,
+        num_workers=2,
+        collate_fn=pseudo_collate,
+        multiprocessing_context='fork')
     seen = 0
     for batch in loader:
         for inputs, sample in zip(batch['inputs'], batch['data_samples']):
@@ -362,31 +386,39 @@ def test_dataloader_workers_decode_the_same_frames(ubody_root,
 @pytest.fixture(scope='module')
 def coco_root(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('coco'))
-    generate_wholebody_dataset(root, num_train=3, num_val=2, img_size=96,
-                               seed=1, progress=False)
+    generate_wholebody_dataset(
+        root, num_train=3, num_val=2, img_size=96, seed=1, progress=False)
     return root
 
 
 def test_combined_with_coco_wholebody(ubody_root, coco_root):
-    ubody = dict(type='UBodyWholeBodyVideoDataset', data_root=ubody_root,
-                 split='train', frame_interval=6, frame_source='video',
-                 pipeline=[])
-    coco = dict(type='CocoWholeBodyDataset', data_root=coco_root,
-                ann_file='annotations/coco_wholebody_train_v1.0.json',
-                data_prefix=dict(img='train2017/'), pipeline=[])
+    ubody = dict(
+        type='UBodyWholeBodyVideoDataset',
+        data_root=ubody_root,
+        split='train',
+        frame_interval=6,
+        frame_source='video',
+        pipeline=[])
+    coco = dict(
+        type='CocoWholeBodyDataset',
+        data_root=coco_root,
+        ann_file='annotations/coco_wholebody_train_v1.0.json',
+        data_prefix=dict(img='train2017/'),
+        pipeline=[])
     combined = DATASETS.build(
-        dict(type='CombinedDataset',
-             metainfo=dict(
-                 from_file='configs/_base_/datasets/coco_wholebody.py'),
-             datasets=[coco, ubody], pipeline=_stock_pipeline()))
+        dict(
+            type='CombinedDataset',
+            metainfo=dict(
+                from_file='configs/_base_/datasets/coco_wholebody.py'),
+            datasets=[coco, ubody],
+            pipeline=_stock_pipeline()))
     n_coco, n_ubody = (len(d) for d in combined.datasets)
     assert n_coco > 0 and n_ubody > 0 and len(combined) == n_coco + n_ubody
     standalone = DATASETS.build(dict(ubody, pipeline=_stock_pipeline()))
     for index in (0, n_coco - 1, n_coco, len(combined) - 1):
         item = combined[index]
         assert item['inputs'].shape == (3, INPUT_SIZE[1], INPUT_SIZE[0])
-        assert item['data_samples'].gt_instances.keypoints.shape == (1, 133,
-                                                                     2)
+        assert item['data_samples'].gt_instances.keypoints.shape == (1, 133, 2)
         if index >= n_coco:  # a UBody frame, decoded from its video
             same = standalone[index - n_coco]
             assert torch.equal(item['inputs'], same['inputs'])
@@ -406,8 +438,10 @@ def test_base_config_builds_on_synthetic_data(ubody_root, coco_root):
     assert cfg.val_dataloader.dataset.data_root + \
         cfg.val_dataloader.dataset.data_prefix.img == 'data/coco/val2017/'
     cfg.merge_from_dict({
-        'train_dataloader.dataset.datasets.0.data_root': coco_root,
-        'train_dataloader.dataset.datasets.1.data_root': ubody_root,
+        'train_dataloader.dataset.datasets.0.data_root':
+        coco_root,
+        'train_dataloader.dataset.datasets.1.data_root':
+        ubody_root,
     })
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     assert [type(d).__name__ for d in dataset.datasets] == \
@@ -427,11 +461,11 @@ def ubody_copy(ubody_root, tmp_path):
 
 
 def test_bad_arguments_are_named(ubody_root):
-    for kwargs, word in ((dict(split='val'), "'val'"),
-                         (dict(protocol='cross'), "'cross'"),
+    for kwargs, word in ((dict(split='val'), "'val'"), (dict(protocol='cross'),
+                                                        "'cross'"),
                          (dict(frame_interval=0), 'frame_interval'),
-                         (dict(frame_source='lmdb'), "'lmdb'"),
-                         (dict(ann_file='x.json'), 'ann_file'),
+                         (dict(frame_source='lmdb'),
+                          "'lmdb'"), (dict(ann_file='x.json'), 'ann_file'),
                          (dict(scenes=['Cooking']), 'Cooking')):
         with pytest.raises((ValueError, FileNotFoundError), match=word):
             _dataset(ubody_root, **kwargs)
@@ -458,12 +492,12 @@ def test_video_shorter_than_its_annotations(ubody_copy):
     capture = cv2.VideoCapture(path)
     write_video(path, [capture.read()[1] for _ in range(5)])
     capture.release()
-    dataset = _dataset(ubody_copy, split='test', scenes=['Interview'],
-                       frame_source='video')
+    dataset = _dataset(
+        ubody_copy, split='test', scenes=['Interview'], frame_source='video')
     frames = _frames(dataset)
     dataset.get_data_info(frames.index(('Interview', 'Interview_2', 5)))
-    with pytest.raises(UBodyFrameReadError,
-                       match=r'frame 6 .*Interview_2\.mp4'):
+    with pytest.raises(
+            UBodyFrameReadError, match=r'frame 6 .*Interview_2\.mp4'):
         dataset.get_data_info(frames.index(('Interview', 'Interview_2', 6)))
     # the decoder recovers: an earlier frame reads again
     dataset.get_data_info(frames.index(('Interview', 'Interview_2', 2)))
@@ -511,27 +545,34 @@ def test_make_synthetic_dataset_ubody_variant(tmp_path):
     make = load_tool('make_synthetic_dataset')
     runs = []
     for name in ('a', 'b'):
-        make.main(['--variant', 'ubody', '--out', str(tmp_path / name),
-                   '--img-size', '96', '64', '--scenes', 'Speech', 'Movie',
-                   '--videos-per-scene', '2', '--frames-per-video', '3',
-                   '--seed', '5', '--no-progress'])
+        make.main([
+            '--variant', 'ubody', '--out',
+            str(tmp_path / name), '--img-size', '96', '64', '--scenes',
+            'Speech', 'Movie', '--videos-per-scene', '2', '--frames-per-video',
+            '3', '--seed', '5', '--no-progress'
+        ])
         with open(tmp_path / name / 'annotations' / 'Movie' /
                   'keypoint_annotation.json') as f:
             runs.append(json.load(f))
     assert runs[0] == runs[1]  # seeded
     names = [img['file_name'] for img in runs[0]['images']]
-    assert names == ['Movie_0/000001.png', 'Movie_0/000002.png',
-                     'Movie_0/000003.png', '/Movie_1_Trim1/000001.png',
-                     '/Movie_1_Trim1/000002.png', '/Movie_1_Trim1/000003.png']
-    assert list(np.load(tmp_path / 'a' / 'splits' /
-                        'inter_scene_test_list.npy')) == ['Movie_0',
-                                                          'Movie_1']
+    assert names == [
+        'Movie_0/000001.png', 'Movie_0/000002.png', 'Movie_0/000003.png',
+        '/Movie_1_Trim1/000001.png', '/Movie_1_Trim1/000002.png',
+        '/Movie_1_Trim1/000003.png'
+    ]
+    assert list(
+        np.load(tmp_path / 'a' / 'splits' /
+                'inter_scene_test_list.npy')) == ['Movie_0', 'Movie_1']
     capture = cv2.VideoCapture(
         str(tmp_path / 'a' / 'videos' / 'Movie' / 'Movie_1_Trim1.mp4'))
     assert capture.get(cv2.CAP_PROP_FPS) == 30
     assert capture.get(cv2.CAP_PROP_FRAME_COUNT) == 3
-    dataset = _dataset(str(tmp_path / 'a'), split='test', protocol='inter',
-                       frame_source='video')
+    dataset = _dataset(
+        str(tmp_path / 'a'),
+        split='test',
+        protocol='inter',
+        frame_source='video')
     assert {s for s, _ in _videos(dataset)} == {'Movie'}
     assert dataset.get_data_info(0)['img'].shape == (64, 96, 3)
 
@@ -542,12 +583,18 @@ def test_bottomup_mode_decodes_every_image(ubody_copy):
     def drop_people(data):
         image_id = next(img['id'] for img in data['images']
                         if img['file_name'] == 'Fitness_2/000003.png')
-        data['annotations'] = [a for a in data['annotations']
-                               if a['image_id'] != image_id]
+        data['annotations'] = [
+            a for a in data['annotations'] if a['image_id'] != image_id
+        ]
+
     _edit_annotation(ubody_copy, 'Fitness', drop_people)
-    dataset = _dataset(ubody_copy, split='test', frame_source='video',
-                       data_mode='bottomup', test_mode=True,
-                       scenes=['Fitness'])
+    dataset = _dataset(
+        ubody_copy,
+        split='test',
+        frame_source='video',
+        data_mode='bottomup',
+        test_mode=True,
+        scenes=['Fitness'])
     assert len(dataset) == FRAMES
     people = []
     for i in range(len(dataset)):

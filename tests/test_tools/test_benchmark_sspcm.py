@@ -2,6 +2,7 @@
 SSPCMPoseEstimator.train_step and its timed parts fit in the iteration."""
 import pytest
 import torch
+
 from tool_loading import load_tool
 from toy_models import heatmap_cfg
 
@@ -11,8 +12,8 @@ K = 5
 
 
 def tiny_network(base=8):
-    return heatmap_cfg(num_keypoints=K, input_size=(64, 64),
-                       base_channels=base)
+    return heatmap_cfg(
+        num_keypoints=K, input_size=(64, 64), base_channels=base)
 
 
 @pytest.mark.parametrize('scheme', ['joint', 'separate'])
@@ -32,10 +33,11 @@ def test_full_iteration_parts_fit_in_the_iteration(scheme):
     assert all(seconds >= 0 for seconds in parts.values())
     assert sum(parts.values()) == pytest.approx(iteration['total'])
     # every piece was seen inside the real train_step
-    calls = {benchmark_sspcm.label_part(label): n
-             for label, n in iteration['calls'].items()}
-    for part in ('PCM', 'SSCO', 'warping',
-                 benchmark_sspcm.NETWORKS):
+    calls = {
+        benchmark_sspcm.label_part(label): n
+        for label, n in iteration['calls'].items()
+    }
+    for part in ('PCM', 'SSCO', 'warping', benchmark_sspcm.NETWORKS):
         assert calls.get(part, 0) > 0, part
     assert iteration['calls']['`correct_pseudo_labels`'] == 1
     assert iteration['calls']['`warp_images`'] == 3  # B, A and C hard views
@@ -45,13 +47,15 @@ def test_full_iteration_parts_fit_in_the_iteration(scheme):
 
 def test_instrumentation_is_removed_afterwards():
     from mmpose_kd.models.semi import sspcm as sspcm_module
-    before = {name: getattr(sspcm_module, name)
-              for name in benchmark_sspcm.SSPCM_FUNCTION_PARTS}
+    before = {
+        name: getattr(sspcm_module, name)
+        for name in benchmark_sspcm.SSPCM_FUNCTION_PARTS
+    }
     args = benchmark_sspcm.parse_args(
         ['--labeled-batch', '1', '--iters', '1', '--warmup-iters', '0'])
     cfgs = {key: tiny_network() for key in 'ABC'}
-    benchmark_sspcm.benchmark_full_iteration(args, torch.device('cpu'),
-                                             network_cfgs=cfgs)
+    benchmark_sspcm.benchmark_full_iteration(
+        args, torch.device('cpu'), network_cfgs=cfgs)
     for name, fn in before.items():
         assert getattr(sspcm_module, name) is fn, name
 
@@ -59,7 +63,6 @@ def test_instrumentation_is_removed_afterwards():
 def test_stock_networks_are_res50_teachers_and_res18_student():
     cfgs = benchmark_sspcm.stock_network_configs()
     assert [cfgs[k]['backbone']['depth'] for k in 'ABC'] == [50, 50, 18]
-    assert [cfgs[k]['head']['in_channels'] for k in 'ABC'] == [
-        2048, 2048, 512]
+    assert [cfgs[k]['head']['in_channels'] for k in 'ABC'] == [2048, 2048, 512]
     assert all(cfgs[k]['backbone']['init_cfg'] is None for k in 'ABC')
     assert all(cfgs[k]['head']['type'] == 'HeatmapHead' for k in 'ABC')

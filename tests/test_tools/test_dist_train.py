@@ -42,8 +42,8 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-
 from mmpose.registry import MODELS
+
 from mmpose_kd.utils.checkpoint import load_checkpoint_file
 import sspcm_testing
 from bad_input_testing import damaged_copy
@@ -54,8 +54,8 @@ TESTS_DIR = osp.join(ROOT, 'tests')
 NPROC = 2
 TIMEOUT_S = 300
 INPUT_SIZE = (64, 64)
-CODEC = dict(type='MSRAHeatmap', input_size=INPUT_SIZE, heatmap_size=(16, 16),
-             sigma=2)
+CODEC = dict(
+    type='MSRAHeatmap', input_size=INPUT_SIZE, heatmap_size=(16, 16), sigma=2)
 TEACHER = heatmap_cfg(base_channels=16)  # 128 channels in the last stage
 STUDENT = heatmap_cfg(base_channels=8)  # 64
 # Variables of an enclosing launcher that would confuse the children.
@@ -71,11 +71,14 @@ def _free_port() -> int:
 
 
 def _env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if k not in LAUNCHER_VARS and not k.startswith(('SLURM_', 'OMPI_'))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in LAUNCHER_VARS and not k.startswith(('SLURM_', 'OMPI_'))
+    }
     # dist_train.sh runs `python`: this interpreter's.
-    env['PATH'] = os.pathsep.join((osp.dirname(sys.executable),
-                                   env.get('PATH', '')))
+    env['PATH'] = os.pathsep.join(
+        (osp.dirname(sys.executable), env.get('PATH', '')))
     env['PYTHONPATH'] = os.pathsep.join(
         p for p in (ROOT, TESTS_DIR, env.get('PYTHONPATH')) if p)
     env['OMP_NUM_THREADS'] = '1'
@@ -90,12 +93,18 @@ def _check_ok(returncode, output, what):
 
 def dist_train(config, work_dir, *args):
     """``tools/dist_train.sh CONFIG 2 --work-dir WORK_DIR ARGS``."""
-    proc = subprocess.run(
-        ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), config,
-         str(NPROC), '--work-dir', str(work_dir), *args],
-        env=_env(PORT=str(_free_port())), cwd=str(work_dir.parent),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        timeout=TIMEOUT_S)
+    proc = subprocess.run([
+        'bash',
+        osp.join(ROOT, 'tools', 'dist_train.sh'), config,
+        str(NPROC), '--work-dir',
+        str(work_dir), *args
+    ],
+                          env=_env(PORT=str(_free_port())),
+                          cwd=str(work_dir.parent),
+                          stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT,
+                          text=True,
+                          timeout=TIMEOUT_S)
     _check_ok(proc.returncode, proc.stdout, 'tools/dist_train.sh')
     return proc.stdout
 
@@ -105,19 +114,28 @@ def run_test(config, checkpoint, work_dir, *args, nproc=NPROC):
     or with ``nproc=None`` the single-process ``python tools/test.py``;
     returns the output and the metrics of the ``Epoch(test)`` log line."""
     if nproc is None:
-        cmd = [sys.executable, osp.join(ROOT, 'tools', 'test.py'), config,
-               checkpoint]
+        cmd = [
+            sys.executable,
+            osp.join(ROOT, 'tools', 'test.py'), config, checkpoint
+        ]
     else:
-        cmd = ['bash', osp.join(ROOT, 'tools', 'dist_test.sh'), config,
-               checkpoint, str(nproc)]
-    proc = subprocess.run(
-        [*cmd, '--work-dir', str(work_dir), *args],
-        env=_env(PORT=str(_free_port())), cwd=str(work_dir.parent),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        timeout=TIMEOUT_S)
+        cmd = [
+            'bash',
+            osp.join(ROOT, 'tools', 'dist_test.sh'), config, checkpoint,
+            str(nproc)
+        ]
+    proc = subprocess.run([*cmd, '--work-dir',
+                           str(work_dir), *args],
+                          env=_env(PORT=str(_free_port())),
+                          cwd=str(work_dir.parent),
+                          stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT,
+                          text=True,
+                          timeout=TIMEOUT_S)
     _check_ok(proc.returncode, proc.stdout, ' '.join(cmd[:2]))
-    lines = [line for line in proc.stdout.splitlines()
-             if 'Epoch(test)' in line]
+    lines = [
+        line for line in proc.stdout.splitlines() if 'Epoch(test)' in line
+    ]
     assert len(lines) == 1, proc.stdout[-6000:]
     metrics = dict(re.findall(r'(\S+/\S+): (-?[\d.]+)', lines[0]))
     return proc.stdout, {k: float(v) for k, v in metrics.items()}
@@ -161,15 +179,26 @@ def slurm_train(config, work_dir, tmp_path):
     srun = bin_dir / 'srun'
     srun.write_text(FAKE_SRUN.format(python=sys.executable))
     srun.chmod(0o755)
-    env = _env(GPUS=str(NPROC), GPUS_PER_NODE=str(NPROC), CPUS_PER_TASK='1',
-               GRES='', MASTER_ADDR='127.0.0.1', MASTER_PORT=str(_free_port()),
-               FAKE_SRUN_LOG=str(tmp_path / 'srun.json'))
+    env = _env(
+        GPUS=str(NPROC),
+        GPUS_PER_NODE=str(NPROC),
+        CPUS_PER_TASK='1',
+        GRES='',
+        MASTER_ADDR='127.0.0.1',
+        MASTER_PORT=str(_free_port()),
+        FAKE_SRUN_LOG=str(tmp_path / 'srun.json'))
     env['PATH'] = f'{bin_dir}{os.pathsep}{env["PATH"]}'
-    proc = subprocess.run(
-        ['bash', osp.join(ROOT, 'tools', 'slurm_train.sh'), 'cpu', 'kd-test',
-         config, str(work_dir)],
-        env=env, cwd=str(tmp_path), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT_S)
+    proc = subprocess.run([
+        'bash',
+        osp.join(ROOT, 'tools', 'slurm_train.sh'), 'cpu', 'kd-test', config,
+        str(work_dir)
+    ],
+                          env=env,
+                          cwd=str(tmp_path),
+                          stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT,
+                          text=True,
+                          timeout=TIMEOUT_S)
     _check_ok(proc.returncode, proc.stdout, 'tools/slurm_train.sh')
     with open(tmp_path / 'srun.json') as f:
         return json.load(f)
@@ -188,8 +217,8 @@ def with_recording(cfg: dict, record_dir, hooks=()) -> dict:
     statistics over the ranks at every epoch end (the last one before the
     final checkpoint), which makes them identical; SyncBN would instead sync
     batch statistics in every forward, but torch's needs a GPU."""
-    cfg['custom_imports'] = dict(imports=['mmpose_kd', 'dist_record_hook'],
-                                 allow_failed_imports=False)
+    cfg['custom_imports'] = dict(
+        imports=['mmpose_kd', 'dist_record_hook'], allow_failed_imports=False)
     cfg['custom_hooks'] = list(hooks) + [
         dict(type='SyncBuffersHook'),
         dict(type='DistRecordHook', out_dir=str(record_dir)),
@@ -199,14 +228,16 @@ def with_recording(cfg: dict, record_dir, hooks=()) -> dict:
 
 
 def load_records(record_dir):
-    records = [torch.load(osp.join(record_dir, f'rank{r}.pt'),
-                          weights_only=False) for r in range(NPROC)]
+    records = [
+        torch.load(osp.join(record_dir, f'rank{r}.pt'), weights_only=False)
+        for r in range(NPROC)
+    ]
     assert [r['rank'] for r in records] == list(range(NPROC))
     assert all(r['world_size'] == NPROC for r in records)
     return records
 
 
-def assert_identical(records, prefixes=('',)):
+def assert_identical(records, prefixes=('', )):
     """Byte-identical tensors on every rank for the keys with a prefix."""
     state0 = records[0]['state']
     keys = [k for k in state0 if k.startswith(tuple(prefixes))]
@@ -214,8 +245,9 @@ def assert_identical(records, prefixes=('',)):
     assert any('running_mean' in k for k in keys)  # BN statistics included
     for record in records[1:]:
         assert record['state'].keys() == state0.keys()
-        differing = [k for k in keys
-                     if not torch.equal(record['state'][k], state0[k])]
+        differing = [
+            k for k in keys if not torch.equal(record['state'][k], state0[k])
+        ]
         assert not differing, f'differ across ranks: {differing[:5]}'
     return keys
 
@@ -229,8 +261,10 @@ def assert_disjoint_shards(records, part=''):
     epochs = sorted({it['epoch'] for it in records[0]['seen']})
     assert epochs == list(range(records[0]['epochs']))
     for epoch in epochs:
-        per_rank = [[i for it in r['seen'] if it['epoch'] == epoch
-                     for i in it['ids'][part]] for r in records]
+        per_rank = [[
+            i for it in r['seen'] if it['epoch'] == epoch
+            for i in it['ids'][part]
+        ] for r in records]
         assert all(per_rank)
         sets = [set(ids) for ids in per_rank]
         assert len(sets[0] & sets[1]) <= padding, (epoch, sets)
@@ -246,8 +280,9 @@ def assert_rank0_alone_wrote(records, work_dir, expected_files):
         assert any(re.fullmatch(pattern, p) for p in written), \
             (pattern, sorted(written))
     # one run, one timestamped log dir, one log file, rank 0's
-    log_dirs = [d for d in os.listdir(work_dir)
-                if re.fullmatch(r'\d{8}_\d{6}', d)]
+    log_dirs = [
+        d for d in os.listdir(work_dir) if re.fullmatch(r'\d{8}_\d{6}', d)
+    ]
     assert len(log_dirs) == 1, os.listdir(work_dir)
     log_dir = osp.join(work_dir, log_dirs[0])
     logs = glob.glob(osp.join(log_dir, '**', '*.log'), recursive=True)
@@ -276,30 +311,50 @@ def wholebody8(tmp_path_factory):
     3 validation images: an odd number, so DDP's sampler pads a test run."""
     from mmpose_kd.datasets.synthetic import generate_wholebody_dataset
     root = tmp_path_factory.mktemp('wholebody8')
-    generate_wholebody_dataset(str(root), num_train=8, num_val=3,
-                               img_size=64, seed=0, progress=False,
-                               max_people=1)
+    generate_wholebody_dataset(
+        str(root),
+        num_train=8,
+        num_val=3,
+        img_size=64,
+        seed=0,
+        progress=False,
+        max_people=1)
     return root
 
 
 def dwpose_config(model, data_root, tmp_path, name, max_epochs=2):
-    cfg = runner_cfg(model, data_root, tmp_path / name, max_epochs=max_epochs,
-                     batch_size=2, codec=CODEC)
+    cfg = runner_cfg(
+        model,
+        data_root,
+        tmp_path / name,
+        max_epochs=max_epochs,
+        batch_size=2,
+        codec=CODEC)
     cfg.pop('experiment_name')
     cfg['default_hooks']['checkpoint'] = dict(
         type='CheckpointHook', interval=max_epochs, by_epoch=True)
-    with_recording(cfg, tmp_path / f'{name}_records',
-                   hooks=[dict(type='DistillScheduleHook'),
-                          dict(type='ExportStudentHook')])
+    with_recording(
+        cfg,
+        tmp_path / f'{name}_records',
+        hooks=[
+            dict(type='DistillScheduleHook'),
+            dict(type='ExportStudentHook')
+        ])
     return write_config(cfg, tmp_path / f'{name}.py')
 
 
 def stage1_model(teacher_ckpt):
     return dict(
-        type='DWPoseTwoStageDistiller', stage=1, student=STUDENT,
-        teacher=TEACHER, teacher_ckpt=teacher_ckpt,
-        feature_distill=dict(type='FeatureDistillLoss', student_channels=64,
-                             teacher_channels=128, alpha=5e-5),
+        type='DWPoseTwoStageDistiller',
+        stage=1,
+        student=STUDENT,
+        teacher=TEACHER,
+        teacher_ckpt=teacher_ckpt,
+        feature_distill=dict(
+            type='FeatureDistillLoss',
+            student_channels=64,
+            teacher_channels=128,
+            alpha=5e-5),
         logit_distill=dict(type='HeatmapLogitDistillLoss', loss_weight=1.0))
 
 
@@ -318,7 +373,8 @@ def check_dwpose_run(work_dir, record_dir, teacher_ckpt, teacher_prefix=''):
     assert_rank0_alone_wrote(records, work_dir, [
         r'epoch_2\.pth', 'last_checkpoint', r'exported_student\.pth',
         r'dwpose_s\d\.py', r'\d{8}_\d{6}/\d{8}_\d{6}\.log',
-        r'\d{8}_\d{6}/vis_data/scalars\.json'])
+        r'\d{8}_\d{6}/vis_data/scalars\.json'
+    ])
     # the checkpoint holds the weights the ranks ended with
     ckpt = load_checkpoint_file(osp.join(work_dir, 'epoch_2.pth'))
     for k, v in records[0]['state'].items():
@@ -335,8 +391,8 @@ def stage1_run(wholebody8, tmp_path_factory):
     with torch.no_grad():  # non-trivial BN statistics: drift would show
         teacher.extract_feat(torch.randn(4, 3, *INPUT_SIZE))
     teacher_ckpt = save_weights(teacher, tmp_path / 'teacher.pth')
-    config = dwpose_config(stage1_model(teacher_ckpt), wholebody8, tmp_path,
-                           'dwpose_s1')
+    config = dwpose_config(
+        stage1_model(teacher_ckpt), wholebody8, tmp_path, 'dwpose_s1')
     dist_train(config, tmp_path / 'dwpose_s1')
     return tmp_path, teacher_ckpt
 
@@ -351,16 +407,20 @@ def test_dwpose_stage2_dist_train(stage1_run, wholebody8):
     s1_dir, _ = stage1_run
     exported = str(s1_dir / 'dwpose_s1' / 'exported_student.pth')
     tmp_path = s1_dir
-    model = dict(type='DWPoseTwoStageDistiller', stage=2, student=STUDENT,
-                 teacher_ckpt=exported,
-                 logit_distill=dict(type='HeatmapLogitDistillLoss',
-                                    loss_weight=1.0))
+    model = dict(
+        type='DWPoseTwoStageDistiller',
+        stage=2,
+        student=STUDENT,
+        teacher_ckpt=exported,
+        logit_distill=dict(type='HeatmapLogitDistillLoss', loss_weight=1.0))
     config = dwpose_config(model, wholebody8, tmp_path, 'dwpose_s2')
     dist_train(config, tmp_path / 'dwpose_s2')
     # the stage-2 teacher is the stage-1 student's head
-    records = check_dwpose_run(tmp_path / 'dwpose_s2',
-                               tmp_path / 'dwpose_s2_records', exported,
-                               teacher_prefix='head.')
+    records = check_dwpose_run(
+        tmp_path / 'dwpose_s2',
+        tmp_path / 'dwpose_s2_records',
+        exported,
+        teacher_prefix='head.')
     # ... and the frozen trunk is the stage-1 student's, on both ranks
     trunk = load_checkpoint_file(exported)['state_dict']
     for r in records:
@@ -371,14 +431,20 @@ def test_dwpose_stage2_dist_train(stage1_run, wholebody8):
 
 def test_dwpose_stage1_slurm_launcher(wholebody8, stage1_run, tmp_path):
     _, teacher_ckpt = stage1_run
-    config = dwpose_config(stage1_model(teacher_ckpt), wholebody8, tmp_path,
-                           'dwpose_s1')
+    config = dwpose_config(
+        stage1_model(teacher_ckpt), wholebody8, tmp_path, 'dwpose_s1')
     srun = slurm_train(config, tmp_path / 'dwpose_s1', tmp_path)
-    assert srun['opts'] == {'partition': 'cpu', 'job-name': 'kd-test',
-                            'ntasks': '2', 'ntasks-per-node': '2',
-                            'cpus-per-task': '1', 'kill-on-bad-exit': '1'}
-    assert srun['cmd'][:3] == ['python', '-u',
-                               osp.join(ROOT, 'tools', 'train.py')]
+    assert srun['opts'] == {
+        'partition': 'cpu',
+        'job-name': 'kd-test',
+        'ntasks': '2',
+        'ntasks-per-node': '2',
+        'cpus-per-task': '1',
+        'kill-on-bad-exit': '1'
+    }
+    assert srun['cmd'][:3] == [
+        'python', '-u', osp.join(ROOT, 'tools', 'train.py')
+    ]
     assert srun['cmd'][-2:] == ['--launcher', 'slurm']
     check_dwpose_run(tmp_path / 'dwpose_s1', tmp_path / 'dwpose_s1_records',
                      teacher_ckpt)
@@ -396,18 +462,26 @@ def test_dist_test_gathers_every_sample_once(stage1_run, wholebody8):
     _, val_pipeline = tiny_pipelines(codec=CODEC)
     ann_file = 'annotations/coco_wholebody_val_v1.0.json'
     cfg = dict(
-        default_scope='mmpose', model=STUDENT,
+        default_scope='mmpose',
+        model=STUDENT,
         test_dataloader=dict(
-            batch_size=1, num_workers=0,
+            batch_size=1,
+            num_workers=0,
             sampler=dict(type='DefaultSampler', shuffle=False),
-            dataset=dict(type='CocoWholeBodyDataset',
-                         data_root=str(wholebody8), data_mode='topdown',
-                         ann_file=ann_file, data_prefix=dict(img='val2017/'),
-                         test_mode=True, pipeline=val_pipeline)),
+            dataset=dict(
+                type='CocoWholeBodyDataset',
+                data_root=str(wholebody8),
+                data_mode='topdown',
+                ann_file=ann_file,
+                data_prefix=dict(img='val2017/'),
+                test_mode=True,
+                pipeline=val_pipeline)),
         test_cfg=dict(),
-        test_evaluator=dict(type='CocoWholeBodyMetric',
-                            ann_file=osp.join(str(wholebody8), ann_file)),
-        env_cfg=dict(dist_cfg=dict(backend='gloo')), log_level='INFO')
+        test_evaluator=dict(
+            type='CocoWholeBodyMetric',
+            ann_file=osp.join(str(wholebody8), ann_file)),
+        env_cfg=dict(dist_cfg=dict(backend='gloo')),
+        log_level='INFO')
     config = write_config(cfg, tmp_path / 'student_test.py')
     with open(osp.join(str(wholebody8), ann_file)) as f:
         num_instances = len(json.load(f)['annotations'])
@@ -416,8 +490,8 @@ def test_dist_test_gathers_every_sample_once(stage1_run, wholebody8):
     results = {}
     for name, nproc in (('dist', NPROC), ('single', None)):
         out = tmp_path / f'{name}.pkl'
-        _, metrics = run_test(config, exported, tmp_path / name, '--out',
-                              str(out), nproc=nproc)
+        _, metrics = run_test(
+            config, exported, tmp_path / name, '--out', str(out), nproc=nproc)
         assert 'coco-wholebody/AP' in metrics, metrics
         preds = mmengine.load(str(out))
         results[name] = metrics, preds
@@ -429,9 +503,11 @@ def test_dist_test_gathers_every_sample_once(stage1_run, wholebody8):
     assert [p['id'] for p in dist_preds] == [p['id'] for p in one_preds]
     assert len({p['id'] for p in dist_preds}) == num_instances
     for a, b in zip(dist_preds, one_preds):
-        np.testing.assert_allclose(a['pred_instances']['keypoints'],
-                                   b['pred_instances']['keypoints'],
-                                   rtol=0, atol=1e-5)
+        np.testing.assert_allclose(
+            a['pred_instances']['keypoints'],
+            b['pred_instances']['keypoints'],
+            rtol=0,
+            atol=1e-5)
 
 
 EPOCH_SKIPS = re.compile(r'SkippedImageCountHook: epoch (\d+): (\d+) image '
@@ -448,8 +524,8 @@ def test_skipped_image_count_sums_over_ranks(wholebody8, tmp_path):
     data_root = tmp_path / 'data'
     damaged_copy(wholebody8, data_root)
     work_dir = tmp_path / 'work'
-    cfg = runner_cfg(STUDENT, data_root, work_dir, max_epochs=2,
-                     batch_size=2, codec=CODEC)
+    cfg = runner_cfg(
+        STUDENT, data_root, work_dir, max_epochs=2, batch_size=2, codec=CODEC)
     cfg.pop('experiment_name')
     cfg.pop('work_dir')
     loader = cfg['train_dataloader']
@@ -458,8 +534,8 @@ def test_skipped_image_count_sums_over_ranks(wholebody8, tmp_path):
     dataset['type'] = 'CheckedCocoWholeBodyDataset'
     assert dataset['pipeline'][0]['type'] == 'LoadImage'
     dataset['pipeline'][0] = dict(type='CheckedLoadImage', on_error='skip')
-    with_recording(cfg, tmp_path / 'records',
-                   hooks=[dict(type='SkippedImageCountHook')])
+    with_recording(
+        cfg, tmp_path / 'records', hooks=[dict(type='SkippedImageCountHook')])
     dist_train(write_config(cfg, tmp_path / 'skip.py'), work_dir)
 
     records = load_records(tmp_path / 'records')
@@ -488,17 +564,23 @@ def sspcm_data(tmp_path_factory):
 
 @pytest.mark.parametrize('scheme', ['joint', 'separate'])
 def test_sspcm_dist_train(scheme, sspcm_data, tmp_path):
-    cfg = Config.fromfile(osp.join(
-        sspcm_testing.CONFIG_DIR, f'sspcm_synthetic_tiny-resnet_{scheme}.py'))
+    cfg = Config.fromfile(
+        osp.join(sspcm_testing.CONFIG_DIR,
+                 f'sspcm_synthetic_tiny-resnet_{scheme}.py'))
     work_dir = tmp_path / 'sspcm'
-    sspcm_testing.point_config_at(cfg, sspcm_data, work_dir, max_epochs=2,
-                                  labeled_bs=2, unlabeled_bs=2,
-                                  drop_last=False)
+    sspcm_testing.point_config_at(
+        cfg,
+        sspcm_data,
+        work_dir,
+        max_epochs=2,
+        labeled_bs=2,
+        unlabeled_bs=2,
+        drop_last=False)
     sspcm_testing.shrink_input(cfg)
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=2)
     hooks = [h for h in cfg.custom_hooks if h['type'] in ('PCMSnapshotHook', )]
-    hooks.append(dict(type='SSPCMVisualizationHook', interval=1,
-                      max_samples=1))
+    hooks.append(
+        dict(type='SSPCMVisualizationHook', interval=1, max_samples=1))
     cfg = with_recording(cfg.to_dict(), tmp_path / 'records', hooks=hooks)
     cfg.pop('work_dir')
     config = write_config(cfg, tmp_path / f'sspcm_{scheme}.py')
@@ -509,10 +591,10 @@ def test_sspcm_dist_train(scheme, sspcm_data, tmp_path):
     share = math.ceil(len(records[0]['dataset_ids']) / NPROC)
     iters = 2 * math.ceil(share / 2)
     assert [r['iters'] for r in records] == [iters] * NPROC
-    keys = assert_identical(records, prefixes=('network_a.', 'network_b.',
-                                               'network_c.'))
-    assert {k.split('.')[0] for k in keys} == {'network_a', 'network_b',
-                                               'network_c'}
+    keys = assert_identical(
+        records, prefixes=('network_a.', 'network_b.', 'network_c.'))
+    assert {k.split('.')[0]
+            for k in keys} == {'network_a', 'network_b', 'network_c'}
     assert_disjoint_shards(records, part='unlabeled')
     # the snapshots A', B' (taken at the last epoch end, after the buffer
     # sync): outside DDP, equal on the ranks and to the final A and B
@@ -528,5 +610,6 @@ def test_sspcm_dist_train(scheme, sspcm_data, tmp_path):
                 assert torch.equal(v, state[prefix + k]), k
     written = assert_rank0_alone_wrote(records, work_dir, [
         r'epoch_2\.pth', 'last_checkpoint', rf'sspcm_{scheme}\.py',
-        r'\d{8}_\d{6}/\d{8}_\d{6}\.log', r'sspcm_vis/iter_1\.png'])
+        r'\d{8}_\d{6}/\d{8}_\d{6}\.log', r'sspcm_vis/iter_1\.png'
+    ])
     assert sum(p.startswith('sspcm_vis/') for p in written) == iters

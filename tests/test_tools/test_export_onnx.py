@@ -77,8 +77,11 @@ def checkpoints(tmp_path_factory):
     _calibrate_batch_norm(stage1.student)
     stage1.eval()
     stage1_ckpt = str(tmp / 'stage1_epoch_1.pth')
-    torch.save({'state_dict': stage1.state_dict(),
-                'meta': dict(dataset_meta=_dataset_meta())}, stage1_ckpt)
+    torch.save(
+        {
+            'state_dict': stage1.state_dict(),
+            'meta': dict(dataset_meta=_dataset_meta())
+        }, stage1_ckpt)
     student_pth = str(tmp / 'student.pth')
     export_student_tool.export_checkpoint(
         export_student_tool.load_checkpoint_file(stage1_ckpt), student_pth,
@@ -92,11 +95,19 @@ def checkpoints(tmp_path_factory):
             p.add_(0.01 * torch.randn_like(p))
     stage2.eval()
     stage2_ckpt = str(tmp / 'stage2_epoch_1.pth')
-    torch.save({'state_dict': stage2.state_dict(),
-                'meta': dict(dataset_meta=_dataset_meta())}, stage2_ckpt)
-    return dict(tmp=tmp, stage1=stage1, stage1_ckpt=stage1_ckpt,
-                stage2=stage2, stage2_ckpt=stage2_ckpt,
-                student_pth=student_pth, teacher_ckpt=teacher_ckpt)
+    torch.save(
+        {
+            'state_dict': stage2.state_dict(),
+            'meta': dict(dataset_meta=_dataset_meta())
+        }, stage2_ckpt)
+    return dict(
+        tmp=tmp,
+        stage1=stage1,
+        stage1_ckpt=stage1_ckpt,
+        stage2=stage2,
+        stage2_ckpt=stage2_ckpt,
+        student_pth=student_pth,
+        teacher_ckpt=teacher_ckpt)
 
 
 def _calibrate_batch_norm(network):
@@ -112,9 +123,11 @@ def _calibrate_batch_norm(network):
             module.momentum = None
     network.train()
     with torch.no_grad():
-        network(torch.randn(8, 3, 128, 96,
-                            generator=torch.Generator().manual_seed(0)),
-                None, mode='tensor')
+        network(
+            torch.randn(
+                8, 3, 128, 96, generator=torch.Generator().manual_seed(0)),
+            None,
+            mode='tensor')
     network.eval()
 
 
@@ -126,16 +139,16 @@ def _run_tool(argv, capsys):
 
 def _ort_outputs(onnx_path, inputs):
     import onnxruntime as ort
-    session = ort.InferenceSession(onnx_path,
-                                   providers=['CPUExecutionProvider'])
+    session = ort.InferenceSession(
+        onnx_path, providers=['CPUExecutionProvider'])
     return session.run(None, {session.get_inputs()[0].name: inputs.numpy()})
 
 
 def _assert_equals_training_network(onnx_path, network, batch=2):
     """onnxruntime vs the network inside the training model, at the
     config's input size."""
-    inputs = torch.randn(batch, 3, 128, 96,
-                         generator=torch.Generator().manual_seed(1))
+    inputs = torch.randn(
+        batch, 3, 128, 96, generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
         expected = network(inputs, None, mode='tensor')
     expected = expected if isinstance(expected, tuple) else (expected, )
@@ -149,21 +162,20 @@ def _assert_equals_training_network(onnx_path, network, batch=2):
 
 
 @pytest.mark.parametrize('which', ['stage1', 'stage2'])
-def test_distiller_checkpoint_exports_the_student(checkpoints, which,
-                                                  capsys):
+def test_distiller_checkpoint_exports_the_student(checkpoints, which, capsys):
     cfg = STAGE1_CFG if which == 'stage1' else STAGE2_CFG
     onnx_path = str(checkpoints['tmp'] / f'{which}.onnx')
     # No teacher is built: the config's teacher_ckpt (absent here) is not
     # needed to export the student.
-    code, out, err = _run_tool([cfg, checkpoints[f'{which}_ckpt'],
-                                onnx_path], capsys)
+    code, out, err = _run_tool([cfg, checkpoints[f'{which}_ckpt'], onnx_path],
+                               capsys)
     assert code == 0, err
     # The printed figures: both outputs at batch 1 and 2, within tolerance.
     for batch in (1, 2):
         for name in ('simcc_x', 'simcc_y'):
             assert f'batch {batch} {name} [{batch}, 133, ' in out, out
     assert 'BEYOND' not in out and 'max abs difference' in out
-    assert "model_input_size=(96, 128)" in out  # the rtmlib line
+    assert 'model_input_size=(96, 128)' in out  # the rtmlib line
     model = checkpoints[which]
     _assert_equals_training_network(onnx_path, model.student)
 
@@ -179,10 +191,10 @@ def test_distiller_checkpoint_exports_the_student(checkpoints, which,
 def test_stage2_export_differs_from_stage1(checkpoints):
     """Stage 2 ships its own head: an export that fell back to the stage-1
     weights would pass the check above only by accident."""
-    s1 = _ort_outputs(str(checkpoints['tmp'] / 'stage1.onnx'),
-                      torch.zeros(1, 3, 128, 96))
-    s2 = _ort_outputs(str(checkpoints['tmp'] / 'stage2.onnx'),
-                      torch.zeros(1, 3, 128, 96))
+    s1 = _ort_outputs(
+        str(checkpoints['tmp'] / 'stage1.onnx'), torch.zeros(1, 3, 128, 96))
+    s2 = _ort_outputs(
+        str(checkpoints['tmp'] / 'stage2.onnx'), torch.zeros(1, 3, 128, 96))
     assert np.abs(s1[0] - s2[0]).max() > 1e-2
 
 
@@ -191,9 +203,10 @@ def _scene(tmp):
     is padded (x1.25) and widened to the 3:4 input, and pixels outside the
     image enter the crop as zeros, as in real use."""
     import cv2
+
     from mmpose_kd.datasets.synthetic import render_scene
-    image, annotations = render_scene(np.random.default_rng(3), 224, 160,
-                                      num_people=2)
+    image, annotations = render_scene(
+        np.random.default_rng(3), 224, 160, num_people=2)
     path = str(tmp / 'scene.png')
     cv2.imwrite(path, image)
     boxes = [[x, y, x + w, y + h]
@@ -218,25 +231,28 @@ def test_rtmlib_runs_the_model_as_mmpose(checkpoints, capsys):
 
     path, image, boxes = _scene(tmp)
     rgb = np.ascontiguousarray(image[..., ::-1])
-    pose = rtmlib.RTMPose(onnx_model=onnx_path, model_input_size=(96, 128),
-                          mean=(123.675, 116.28, 103.53),
-                          std=(58.395, 57.12, 57.375),
-                          backend='onnxruntime', device='cpu')
+    pose = rtmlib.RTMPose(
+        onnx_model=onnx_path,
+        model_input_size=(96, 128),
+        mean=(123.675, 116.28, 103.53),
+        std=(58.395, 57.12, 57.375),
+        backend='onnxruntime',
+        device='cpu')
 
     inferencer = MMPoseInferencer(
-        pose2d=STUDENT_CFG, pose2d_weights=checkpoints['student_pth'],
-        det_model='whole_image', device='cpu')
+        pose2d=STUDENT_CFG,
+        pose2d_weights=checkpoints['student_pth'],
+        det_model='whole_image',
+        device='cpu')
     prediction = next(inferencer(path, show=False))['predictions'][0][0]
     h, w = image.shape[:2]
-    cases = [('whole image', [0, 0, w, h],
-              np.asarray(prediction['keypoints']),
+    cases = [('whole image', [0, 0, w, h], np.asarray(prediction['keypoints']),
               np.asarray(prediction['keypoint_scores']))]
     model = init_model(STUDENT_CFG, checkpoints['student_pth'], device='cpu')
     for box in boxes:
-        sample = inference_topdown(model, path, bboxes=np.array([box]),
-                                   bbox_format='xyxy')[0]
-        cases.append((f'box {box}', box,
-                      sample.pred_instances.keypoints[0],
+        sample = inference_topdown(
+            model, path, bboxes=np.array([box]), bbox_format='xyxy')[0]
+        cases.append((f'box {box}', box, sample.pred_instances.keypoints[0],
                       sample.pred_instances.keypoint_scores[0]))
 
     for name, box, keypoints, scores in cases:
@@ -252,11 +268,12 @@ def test_rtmlib_runs_the_model_as_mmpose(checkpoints, capsys):
         # y maxima, mmpose (SimCCLabel) the smaller one.
         simcc_x, simcc_y = pose.inference(pose.preprocess(rgb, box)[0])
         max_x, max_y = simcc_x[0].max(-1), simcc_y[0].max(-1)
-        np.testing.assert_allclose(got_scores[0], 0.5 * (max_x + max_y),
-                                   rtol=1e-5, atol=1e-5)
-        np.testing.assert_allclose(scores, np.minimum(max_x, max_y),
-                                   atol=ONNX_ATOL + ONNX_RTOL * np.abs(
-                                       simcc_x).max())
+        np.testing.assert_allclose(
+            got_scores[0], 0.5 * (max_x + max_y), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(
+            scores,
+            np.minimum(max_x, max_y),
+            atol=ONNX_ATOL + ONNX_RTOL * np.abs(simcc_x).max())
         assert (scores > 0).all()  # no keypoint falls to -1 in either
 
     # Given cv2's BGR image, rtmlib feeds the RGB-trained network BGR:
@@ -267,21 +284,23 @@ def test_rtmlib_runs_the_model_as_mmpose(checkpoints, capsys):
 
 def test_dynamo_exporter(checkpoints, capsys):
     onnx_path = str(checkpoints['tmp'] / 'student_dynamo.onnx')
-    code, out, err = _run_tool(
-        [STUDENT_CFG, checkpoints['student_pth'], onnx_path, '--exporter',
-         'dynamo', '--check-batch-sizes', '1', '3'], capsys)
+    code, out, err = _run_tool([
+        STUDENT_CFG, checkpoints['student_pth'], onnx_path, '--exporter',
+        'dynamo', '--check-batch-sizes', '1', '3'
+    ], capsys)
     assert code == 0, err
     assert 'opset 18' in out and 'batch 3 simcc_y [3, 133, 256]' in out
-    _assert_equals_training_network(onnx_path, checkpoints['stage1'].student,
-                                    batch=3)
+    _assert_equals_training_network(
+        onnx_path, checkpoints['stage1'].student, batch=3)
 
 
 def test_static_batch(checkpoints, capsys):
     import onnx
     onnx_path = str(checkpoints['tmp'] / 'student_static.onnx')
-    code, out, err = _run_tool(
-        [STUDENT_CFG, checkpoints['student_pth'], onnx_path, '--static-batch',
-         '--opset', '11'], capsys)
+    code, out, err = _run_tool([
+        STUDENT_CFG, checkpoints['student_pth'], onnx_path, '--static-batch',
+        '--opset', '11'
+    ], capsys)
     assert code == 0, err
     model = onnx.load(onnx_path)
     assert model.opset_import[0].version == 11
@@ -306,8 +325,7 @@ def test_sspcm_checkpoint_exports_network(checkpoints, capsys):
         assert 'batch 2 heatmaps [2, 17, 32, 24]' in out
         assert 'flip_test=True' in out  # the config's; not in the graph
         _assert_equals_training_network(onnx_path, sspcm.get_network(which))
-        outputs[which] = _ort_outputs(onnx_path,
-                                      torch.zeros(1, 3, 128, 96))[0]
+        outputs[which] = _ort_outputs(onnx_path, torch.zeros(1, 3, 128, 96))[0]
     assert np.abs(outputs['A'] - outputs['C']).max() > 0  # not the same net
 
 
@@ -342,27 +360,29 @@ def test_failed_check_exits_1_and_writes_nothing(checkpoints, capsys,
 
 @pytest.mark.parametrize('case', [
     'which_for_distiller', 'training_ckpt_with_student_cfg',
-    'other_architecture', 'simcc_input_size', 'missing_checkpoint'])
+    'other_architecture', 'simcc_input_size', 'missing_checkpoint'
+])
 def test_bad_input_names_the_problem(checkpoints, case, capsys):
     tmp = checkpoints['tmp']
     out_path = tmp / f'bad_{case}.onnx'
     argv, expected = {
-        'which_for_distiller': (
-            [STAGE1_CFG, checkpoints['stage1_ckpt'], out_path, '--which',
-             'A'], ["--which 'A'", 'DWPoseTwoStageDistiller']),
-        'training_ckpt_with_student_cfg': (
-            [STUDENT_CFG, checkpoints['stage1_ckpt'], out_path],
-            [checkpoints['stage1_ckpt'], "'student.'", 'training config']),
+        'which_for_distiller':
+        ([STAGE1_CFG, checkpoints['stage1_ckpt'], out_path, '--which',
+          'A'], ["--which 'A'", 'DWPoseTwoStageDistiller']),
+        'training_ckpt_with_student_cfg':
+        ([STUDENT_CFG, checkpoints['stage1_ckpt'], out_path],
+         [checkpoints['stage1_ckpt'], "'student.'", 'training config']),
         'other_architecture': (  # the RTMPose-s teacher, RTMPose-t config
             [STUDENT_CFG, checkpoints['teacher_ckpt'], out_path],
             [checkpoints['teacher_ckpt'], 'shape mismatches',
              'backbone.stem']),
-        'simcc_input_size': (
-            [STUDENT_CFG, checkpoints['student_pth'], out_path,
-             '--input-size', '192', '256'], ['192x256', 'input size']),
-        'missing_checkpoint': (
-            [STUDENT_CFG, str(tmp / 'nope.pth'), out_path],
-            [str(tmp / 'nope.pth'), 'does not exist']),
+        'simcc_input_size': ([
+            STUDENT_CFG, checkpoints['student_pth'], out_path, '--input-size',
+            '192', '256'
+        ], ['192x256', 'input size']),
+        'missing_checkpoint': ([STUDENT_CFG,
+                                str(tmp / 'nope.pth'), out_path],
+                               [str(tmp / 'nope.pth'), 'does not exist']),
     }[case]
     code, out, err = _run_tool(argv, capsys)
     assert code == 2

@@ -13,24 +13,24 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
-from tool_loading import ROOT, load_tool
-
 from mmpose.registry import DATASETS
+
 from mmpose_kd.datasets.unlabeled import FrameSampling
 from mmpose_kd.datasets.unlabeled.detections import (BELOW_THRESHOLD,
-                                                     EMPTY_BOX,
-                                                     IMAGE_SKIPPED,
-                                                     MALFORMED,
-                                                     NOT_IN_INPUT,
+                                                     EMPTY_BOX, IMAGE_SKIPPED,
+                                                     MALFORMED, NOT_IN_INPUT,
                                                      OTHER_CATEGORY)
 from mmpose_kd.datasets.unlabeled.sources import iter_video_frames
 from mmpose_kd.utils.config import resolve_config_path
+from tool_loading import ROOT, load_tool
 
 tool = load_tool('make_unlabeled_set')
 
 VIDEO_FRAMES, VIDEO_FPS = 12, 10
-SAMPLED_FRAMES = ['clips/walk.avi/000000.jpg', 'clips/walk.avi/000005.jpg',
-                  'clips/walk.avi/000010.jpg']  # --frame-interval 5
+SAMPLED_FRAMES = [
+    'clips/walk.avi/000000.jpg', 'clips/walk.avi/000005.jpg',
+    'clips/walk.avi/000010.jpg'
+]  # --frame-interval 5
 GOOD_IMAGES = ['a.jpg', 'sub/b.png']
 MAX_PER_IMAGE = 4
 
@@ -62,9 +62,9 @@ def input_dir(tmp_path_factory):
     (root / 'broken.jpg').write_bytes(b'\xff\xd8 this is not a jpeg')
     (root / 'notes.txt').write_text('not an image')
     (root / 'bad.mp4').write_bytes(b'\x00' * 256)
-    writer = cv2.VideoWriter(str(root / 'clips/walk.avi'),
-                             cv2.VideoWriter_fourcc(*'MJPG'), VIDEO_FPS,
-                             (64, 48))
+    writer = cv2.VideoWriter(
+        str(root / 'clips/walk.avi'), cv2.VideoWriter_fourcc(*'MJPG'),
+        VIDEO_FPS, (64, 48))
     assert writer.isOpened()
     for i in range(VIDEO_FRAMES):
         writer.write(np.full((48, 64, 3), 10 + 20 * i, np.uint8))
@@ -97,9 +97,10 @@ def tiny_detector(tmp_path_factory):
         dict(type='LoadImageFromFile'),
         dict(type='Resize', scale=(128, 128), keep_ratio=True),
         dict(type='Pad', size=(128, 128), pad_val=dict(img=(114, ) * 3)),
-        dict(type='PackDetInputs',
-             meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
-                        'scale_factor'))
+        dict(
+            type='PackDetInputs',
+            meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                       'scale_factor'))
     ]
     config = str(root / 'rtmdet_tiny_person.py')
     cfg.dump(config)
@@ -111,9 +112,10 @@ def tiny_detector(tmp_path_factory):
             reg.weight.zero_()
             reg.bias.fill_(2.0)
     checkpoint = str(root / 'rtmdet_tiny_person_random.pth')
-    torch.save(dict(state_dict=model.state_dict(),
-                    meta=dict(dataset_meta=dict(classes=('person', )))),
-               checkpoint)
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(dataset_meta=dict(classes=('person', )))), checkpoint)
     return config, checkpoint
 
 
@@ -148,9 +150,11 @@ def _run(args):
 
 
 def _read(out_dir):
+
     def load(rel):
         with open(osp.join(out_dir, rel)) as f:
             return json.load(f)
+
     return (load('annotations/image_info.json'),
             load('annotations/person_detections.json'), load('summary.json'))
 
@@ -161,11 +165,11 @@ def _check_loads_in_sspcm_configs(dataset_cfgs, out_dir, dets):
     and take one sample through its pipeline."""
     for name, dataset_cfg in dataset_cfgs.items():
         cfg = dataset_cfg.copy()
-        cfg.update(data_root=out_dir,
-                   ann_file='annotations/image_info.json',
-                   bbox_file=osp.join(out_dir,
-                                      'annotations/person_detections.json'),
-                   data_prefix=dict(img='images/'))
+        cfg.update(
+            data_root=out_dir,
+            ann_file='annotations/image_info.json',
+            bbox_file=osp.join(out_dir, 'annotations/person_detections.json'),
+            data_prefix=dict(img='images/'))
         thr = (cfg.get('filter_cfg') or {}).get('bbox_score_thr', -1)
         expected = [d for d in dets if d['score'] >= thr]
         with DefaultScope.overwrite_default_scope('mmpose'):
@@ -175,8 +179,8 @@ def _check_loads_in_sspcm_configs(dataset_cfgs, out_dir, dets):
                 continue
             info = dataset.get_data_info(0)
             x, y, w, h = expected[0]['bbox']
-            np.testing.assert_allclose(info['bbox'][0], [x, y, x + w, y + h],
-                                       atol=1e-3)
+            np.testing.assert_allclose(
+                info['bbox'][0], [x, y, x + w, y + h], atol=1e-3)
             sample = dataset[0]
         assert osp.isfile(info['img_path']), name
         affine = [t for t in cfg.pipeline if t['type'] == 'TopdownAffine']
@@ -189,9 +193,10 @@ def test_detector_to_sspcm_unlabeled_set(input_dir, tiny_detector,
                                          capsys):
     config, checkpoint = tiny_detector
     out = str(tmp_path / 'out')
-    assert _run([input_dir, out, '--det-config', config, '--det-checkpoint',
-                 checkpoint, '--score-thr', '0', '--frame-interval', '5',
-                 '--device', 'cpu']) == 0
+    assert _run([
+        input_dir, out, '--det-config', config, '--det-checkpoint', checkpoint,
+        '--score-thr', '0', '--frame-interval', '5', '--device', 'cpu'
+    ]) == 0
     printed = capsys.readouterr().out
     image_info, dets, summary = _read(out)
 
@@ -199,15 +204,19 @@ def test_detector_to_sspcm_unlabeled_set(input_dir, tiny_detector,
     names = [img['file_name'] for img in image_info['images']]
     assert names == GOOD_IMAGES[:1] + SAMPLED_FRAMES + GOOD_IMAGES[1:]
     assert [img['id'] for img in image_info['images']] == [1, 2, 3, 4, 5]
-    sizes = {img['file_name']: (img['height'], img['width'])
-             for img in image_info['images']}
+    sizes = {
+        img['file_name']: (img['height'], img['width'])
+        for img in image_info['images']
+    }
     assert sizes['a.jpg'] == (90, 120) and sizes['sub/b.png'] == (80, 100)
     for name in names:
         # frames written, images linked: all readable from images/
         assert cv2.imread(osp.join(out, 'images', name)).shape[:2] == \
             sizes[name]
-    frame = [img for img in image_info['images']
-             if img['file_name'] == SAMPLED_FRAMES[1]][0]
+    frame = [
+        img for img in image_info['images']
+        if img['file_name'] == SAMPLED_FRAMES[1]
+    ][0]
     assert frame['video'] == 'clips/walk.avi' and frame['frame_id'] == 5
     assert image_info['categories'][0]['id'] == 1
 
@@ -241,9 +250,11 @@ def test_detector_to_sspcm_unlabeled_set(input_dir, tiny_detector,
     scores = sorted(d['score'] for d in dets)
     thr = scores[len(scores) // 2]
     out2 = str(tmp_path / 'out2')
-    assert _run([input_dir, out2, '--det-config', config,
-                 '--det-checkpoint', checkpoint, '--score-thr', repr(thr),
-                 '--frame-interval', '5', '--device', 'cpu']) == 0
+    assert _run([
+        input_dir, out2, '--det-config', config, '--det-checkpoint',
+        checkpoint, '--score-thr',
+        repr(thr), '--frame-interval', '5', '--device', 'cpu'
+    ]) == 0
     _, dets2, summary2 = _read(out2)
     assert dets2 == [d for d in dets if d['score'] >= thr]
     assert summary2['boxes_kept'] == len(dets2) < len(dets)
@@ -252,9 +263,11 @@ def test_detector_to_sspcm_unlabeled_set(input_dir, tiny_detector,
 
     # above every score: nothing kept, and the summary warns
     out3 = str(tmp_path / 'out3')
-    assert _run([input_dir, out3, '--det-config', config,
-                 '--det-checkpoint', checkpoint, '--score-thr', '1.01',
-                 '--frame-interval', '5', '--device', 'cpu']) == 0
+    assert _run([
+        input_dir, out3, '--det-config', config, '--det-checkpoint',
+        checkpoint, '--score-thr', '1.01', '--frame-interval', '5', '--device',
+        'cpu'
+    ]) == 0
     _, dets3, summary3 = _read(out3)
     assert dets3 == [] and summary3['boxes_kept'] == 0
     assert summary3['boxes_dropped'][BELOW_THRESHOLD] == len(dets)
@@ -277,10 +290,16 @@ def _detection_file(tmp_path):
         dict(image_id=10, category_id=1, bbox=box, score=0.2),  # below
         dict(image_id=10, category_id=2, bbox=box, score=0.9),  # category
         # kept, clipped to the 100 x 80 image
-        dict(file_name='sub/b.png', category_id=1, bbox=[90, 70, 50, 50],
-             score=0.8),
-        dict(file_name='sub/b.png', category_id=1, bbox=[200, 200, 10, 10],
-             score=0.8),  # outside the image: empty
+        dict(
+            file_name='sub/b.png',
+            category_id=1,
+            bbox=[90, 70, 50, 50],
+            score=0.8),
+        dict(
+            file_name='sub/b.png',
+            category_id=1,
+            bbox=[200, 200, 10, 10],
+            score=0.8),  # outside the image: empty
         # kept (inside the 64 x 48 frame)
         dict(image_id=12, category_id=1, bbox=[5, 6, 30, 20], score=0.7),
         dict(image_id=13, category_id=1, bbox=box, score=0.9),  # skipped img
@@ -302,23 +321,38 @@ def test_detection_file_counts_exactly(input_dir, unlabeled_dataset_cfgs,
                                        tmp_path, capsys):
     det_path, info_path = _detection_file(tmp_path)
     out = str(tmp_path / 'out')
-    assert _run([input_dir, out, '--det-file', det_path, '--det-image-info',
-                 info_path, '--score-thr', '0.5', '--frame-interval', '5',
-                 '--image-mode', 'copy']) == 0
+    assert _run([
+        input_dir, out, '--det-file', det_path, '--det-image-info', info_path,
+        '--score-thr', '0.5', '--frame-interval', '5', '--image-mode', 'copy'
+    ]) == 0
     image_info, dets, summary = _read(out)
     ids = {img['file_name']: img['id'] for img in image_info['images']}
     assert dets == [
-        dict(image_id=ids['a.jpg'], category_id=1, bbox=[10, 10, 30, 40],
-             score=0.9),
-        dict(image_id=ids['clips/walk.avi/000005.jpg'], category_id=1,
-             bbox=[5, 6, 30, 20], score=0.7),
-        dict(image_id=ids['sub/b.png'], category_id=1,
-             bbox=[90, 70, 10, 10], score=0.8),
+        dict(
+            image_id=ids['a.jpg'],
+            category_id=1,
+            bbox=[10, 10, 30, 40],
+            score=0.9),
+        dict(
+            image_id=ids['clips/walk.avi/000005.jpg'],
+            category_id=1,
+            bbox=[5, 6, 30, 20],
+            score=0.7),
+        dict(
+            image_id=ids['sub/b.png'],
+            category_id=1,
+            bbox=[90, 70, 10, 10],
+            score=0.8),
     ]
     assert summary['boxes_kept'] == 3 and summary['entries_with_boxes'] == 3
     assert summary['boxes_dropped'] == {
-        BELOW_THRESHOLD: 1, OTHER_CATEGORY: 1, EMPTY_BOX: 1,
-        IMAGE_SKIPPED: 1, NOT_IN_INPUT: 2, MALFORMED: 4}
+        BELOW_THRESHOLD: 1,
+        OTHER_CATEGORY: 1,
+        EMPTY_BOX: 1,
+        IMAGE_SKIPPED: 1,
+        NOT_IN_INPUT: 2,
+        MALFORMED: 4
+    }
     assert [m['index'] for m in summary['malformed_detections']] == \
         [9, 10, 11, 12]
     reasons = [m['reason'] for m in summary['malformed_detections']]
@@ -333,26 +367,34 @@ def test_detection_file_counts_exactly(input_dir, unlabeled_dataset_cfgs,
     # the same files as the unlabeled part of a whole-body (133 keypoint)
     # SSPCM run: the stock whole-body class reads bbox files the same way
     with DefaultScope.overwrite_default_scope('mmpose'):
-        wholebody = DATASETS.build(dict(
-            type='CheckedCocoWholeBodyDataset', data_root=out,
-            data_mode='topdown', ann_file='annotations/image_info.json',
-            bbox_file=osp.join(out, 'annotations/person_detections.json'),
-            data_prefix=dict(img='images/'), test_mode=True,
-            pipeline=[dict(type='CheckedLoadImage'),
-                      dict(type='GetBBoxCenterScale'),
-                      dict(type='TopdownAffine', input_size=(192, 256)),
-                      dict(type='PackPoseInputs')]))
+        wholebody = DATASETS.build(
+            dict(
+                type='CheckedCocoWholeBodyDataset',
+                data_root=out,
+                data_mode='topdown',
+                ann_file='annotations/image_info.json',
+                bbox_file=osp.join(out, 'annotations/person_detections.json'),
+                data_prefix=dict(img='images/'),
+                test_mode=True,
+                pipeline=[
+                    dict(type='CheckedLoadImage'),
+                    dict(type='GetBBoxCenterScale'),
+                    dict(type='TopdownAffine', input_size=(192, 256)),
+                    dict(type='PackPoseInputs')
+                ]))
         assert len(wholebody) == 3
         assert wholebody[2]['data_samples'].gt_instances.keypoints.shape \
             == (1, 133, 2)
 
     # an existing set is not overwritten unless asked
-    assert _run([input_dir, out, '--det-file', det_path, '--det-image-info',
-                 info_path]) == 1
+    assert _run([
+        input_dir, out, '--det-file', det_path, '--det-image-info', info_path
+    ]) == 1
     assert 'pass --overwrite' in capsys.readouterr().err
-    assert _run([input_dir, out, '--det-file', det_path, '--det-image-info',
-                 info_path, '--overwrite', '--score-thr', '0.1',
-                 '--frame-interval', '5']) == 0
+    assert _run([
+        input_dir, out, '--det-file', det_path, '--det-image-info', info_path,
+        '--overwrite', '--score-thr', '0.1', '--frame-interval', '5'
+    ]) == 0
     assert _read(out)[2]['boxes_kept'] == 4  # the 0.2 box now kept
 
 
@@ -360,8 +402,10 @@ def test_strict_stops_at_the_first_unreadable_file(input_dir, tmp_path,
                                                    capsys):
     det_path, info_path = _detection_file(tmp_path)
     out = str(tmp_path / 'out')
-    assert _run([input_dir, out, '--det-file', det_path, '--det-image-info',
-                 info_path, '--strict']) == 1
+    assert _run([
+        input_dir, out, '--det-file', det_path, '--det-image-info', info_path,
+        '--strict'
+    ]) == 1
     err = capsys.readouterr().err
     # files are read in sorted order: bad.mp4 is the first bad one
     assert 'bad.mp4' in err and 'cannot be opened' in err
@@ -377,7 +421,8 @@ def test_bad_detection_file_is_named(input_dir, tmp_path, capsys, content,
                                      expected):
     bad = tmp_path / 'dets.json'
     bad.write_text(content)
-    assert _run([input_dir, str(tmp_path / 'out'), '--det-file',
+    assert _run([input_dir,
+                 str(tmp_path / 'out'), '--det-file',
                  str(bad)]) == 1
     err = capsys.readouterr().err
     assert str(bad) in err and expected in err
@@ -385,37 +430,50 @@ def test_bad_detection_file_is_named(input_dir, tmp_path, capsys, content,
 
 def test_image_ids_need_the_image_list(input_dir, tmp_path, capsys):
     dets = tmp_path / 'dets.json'
-    dets.write_text(json.dumps([dict(image_id=1, category_id=1,
-                                     bbox=[0, 0, 5, 5], score=1.0)]))
-    assert _run([input_dir, str(tmp_path / 'out'), '--det-file',
+    dets.write_text(
+        json.dumps(
+            [dict(image_id=1, category_id=1, bbox=[0, 0, 5, 5], score=1.0)]))
+    assert _run([input_dir,
+                 str(tmp_path / 'out'), '--det-file',
                  str(dets)]) == 1
     assert '--det-image-info' in capsys.readouterr().err
 
 
-def test_missing_detector_files_are_named(input_dir, tiny_detector,
-                                          tmp_path, capsys):
+def test_missing_detector_files_are_named(input_dir, tiny_detector, tmp_path,
+                                          capsys):
     config, checkpoint = tiny_detector
     missing = str(tmp_path / 'nope.py')
-    assert _run([input_dir, str(tmp_path / 'o1'), '--det-config', missing,
-                 '--det-checkpoint', checkpoint]) == 1
+    assert _run([
+        input_dir,
+        str(tmp_path / 'o1'), '--det-config', missing, '--det-checkpoint',
+        checkpoint
+    ]) == 1
     err = capsys.readouterr().err
     assert '--det-config' in err and missing in err
     missing = str(tmp_path / 'nope.pth')
-    assert _run([input_dir, str(tmp_path / 'o2'), '--det-config', config,
-                 '--det-checkpoint', missing]) == 1
+    assert _run([
+        input_dir,
+        str(tmp_path / 'o2'), '--det-config', config, '--det-checkpoint',
+        missing
+    ]) == 1
     err = capsys.readouterr().err
     assert '--det-checkpoint' in err and missing in err
     garbage = tmp_path / 'garbage.pth'
     garbage.write_bytes(b'not a checkpoint')
-    assert _run([input_dir, str(tmp_path / 'o4'), '--det-config', config,
-                 '--det-checkpoint', str(garbage)]) == 1
+    assert _run([
+        input_dir,
+        str(tmp_path / 'o4'), '--det-config', config, '--det-checkpoint',
+        str(garbage)
+    ]) == 1
     err = capsys.readouterr().err
     assert str(garbage) in err and 'could not be read' in err
     # a checkpoint of another network: named, with its missing keys
     other = str(tmp_path / 'other.pth')
     torch.save(dict(state_dict={'conv.weight': torch.zeros(1)}), other)
-    assert _run([input_dir, str(tmp_path / 'o3'), '--det-config', config,
-                 '--det-checkpoint', other]) == 1
+    assert _run([
+        input_dir,
+        str(tmp_path / 'o3'), '--det-config', config, '--det-checkpoint', other
+    ]) == 1
     err = capsys.readouterr().err
     assert other in err and 'missing keys: backbone.' in err
 
@@ -424,8 +482,9 @@ def test_frame_sampling_by_interval_and_by_time(input_dir):
     video = osp.join(input_dir, 'clips/walk.avi')
 
     def sampled(**kwargs):
-        return [i for i, _ in iter_video_frames(video,
-                                                FrameSampling(**kwargs))]
+        return [
+            i for i, _ in iter_video_frames(video, FrameSampling(**kwargs))
+        ]
 
     assert sampled(interval=5) == [0, 5, 10]
     assert sampled(interval=1) == list(range(VIDEO_FRAMES))

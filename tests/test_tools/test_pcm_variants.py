@@ -2,9 +2,9 @@
 docs/benchmarks.md give the loop's outputs, and the tool prints its table."""
 import pytest
 import torch
-from tool_loading import load_tool
 
 from mmpose_kd.models.semi.pcm import correct_pseudo_labels_loop
+from tool_loading import load_tool
 
 pcm_variants = load_tool('experiments/pcm_variants')
 
@@ -13,8 +13,7 @@ def _tied_heatmaps(shape, seed):
     """Coarse values, so that maxima tie inside and across blocks."""
     gen = torch.Generator().manual_seed(seed)
     return [
-        torch.randint(0, 4, shape, generator=gen).float() / 4
-        for _ in range(4)
+        torch.randint(0, 4, shape, generator=gen).float() / 4 for _ in range(4)
     ]
 
 
@@ -45,8 +44,7 @@ def test_differing_fields_names_what_differs():
 def test_tool_prints_a_row_per_variant(capsys):
     pcm_variants.main([
         '--batch', '2', '--keypoints', '3', '--heatmap-size', '8', '6',
-        '--chunk', '4', '--rounds', '1', '--per-round', '1', '--threads',
-        '1'
+        '--chunk', '4', '--rounds', '1', '--per-round', '1', '--threads', '1'
     ])
     out = capsys.readouterr().out
     for name in ('per-sample, per-keypoint loop', 'shipped', 'lerp',

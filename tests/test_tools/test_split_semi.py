@@ -4,6 +4,7 @@ import json
 import os.path as osp
 
 import pytest
+
 from tool_loading import load_tool
 
 split_semi = load_tool('split_semi')
@@ -14,17 +15,25 @@ def _coco(num_images=10):
     keypoints labeled; ids are not contiguous to catch index mix-ups."""
     images, anns = [], []
     for i in range(1, num_images + 1):
-        images.append(dict(id=i * 7, file_name=f'{i:04d}.jpg', width=64,
-                           height=64))
+        images.append(
+            dict(id=i * 7, file_name=f'{i:04d}.jpg', width=64, height=64))
         for p in range(i % 3):
             visible = 0 if i == 2 else 2
-            anns.append(dict(id=len(anns) + 100, image_id=i * 7,
-                             category_id=1, bbox=[1, 2, 30, 40],
-                             keypoints=[5, 6, visible] * 17,
-                             num_keypoints=17 if visible else 0,
-                             iscrowd=0, area=1200))
-    return dict(info=dict(description='toy'), categories=[dict(id=1)],
-                images=images, annotations=anns)
+            anns.append(
+                dict(
+                    id=len(anns) + 100,
+                    image_id=i * 7,
+                    category_id=1,
+                    bbox=[1, 2, 30, 40],
+                    keypoints=[5, 6, visible] * 17,
+                    num_keypoints=17 if visible else 0,
+                    iscrowd=0,
+                    area=1200))
+    return dict(
+        info=dict(description='toy'),
+        categories=[dict(id=1)],
+        images=images,
+        annotations=anns)
 
 
 def _write(tmp_path, coco):
@@ -44,8 +53,8 @@ def test_split_partitions_images_and_annotations():
     # every annotation goes with its image, none is lost or duplicated
     assert all(a['image_id'] in lab_ids for a in labeled['annotations'])
     assert all(a['image_id'] in unl_ids for a in unlabeled['annotations'])
-    assert (len(labeled['annotations']) + len(unlabeled['annotations']) ==
-            len(coco['annotations']))
+    assert (len(labeled['annotations']) +
+            len(unlabeled['annotations']) == len(coco['annotations']))
     # other top-level fields are kept
     assert labeled['categories'] == coco['categories']
     assert unlabeled['info'] == coco['info']
@@ -56,8 +65,8 @@ def test_labeled_images_have_people_with_keypoints():
     # eligible: images with >= 1 person with keypoints: i % 3 != 0, i != 2
     eligible = {i * 7 for i in range(1, 13) if i % 3 and i != 2}
     for seed in range(5):
-        labeled, _ = split_semi.split_coco(coco, num_labeled=len(eligible),
-                                           seed=seed)
+        labeled, _ = split_semi.split_coco(
+            coco, num_labeled=len(eligible), seed=seed)
         assert {img['id'] for img in labeled['images']} == eligible
 
 
@@ -65,8 +74,10 @@ def test_same_seed_same_split_other_seed_differs():
     coco = _coco(40)
     first = split_semi.split_coco(coco, num_labeled=5, seed=3)[0]
     again = split_semi.split_coco(coco, num_labeled=5, seed=3)[0]
-    other = [split_semi.split_coco(coco, num_labeled=5, seed=s)[0]
-             for s in (4, 5, 6)]
+    other = [
+        split_semi.split_coco(coco, num_labeled=5, seed=s)[0]
+        for s in (4, 5, 6)
+    ]
     ids = lambda c: sorted(img['id'] for img in c['images'])  # noqa: E731
     assert ids(first) == ids(again)
     assert any(ids(o) != ids(first) for o in other)
@@ -86,10 +97,11 @@ def test_ratio_and_bad_sizes():
 
 def test_strip_unlabeled_zeroes_keypoints_only_there():
     coco = _coco(12)
-    labeled, unlabeled = split_semi.split_coco(coco, num_labeled=2, seed=0,
-                                               strip_unlabeled=True)
-    assert all(set(a['keypoints']) == {0} and a['num_keypoints'] == 0
-               for a in unlabeled['annotations'])
+    labeled, unlabeled = split_semi.split_coco(
+        coco, num_labeled=2, seed=0, strip_unlabeled=True)
+    assert all(
+        set(a['keypoints']) == {0} and a['num_keypoints'] == 0
+        for a in unlabeled['annotations'])
     assert all(a['num_keypoints'] == 17 for a in labeled['annotations'])
     assert coco['annotations'][0]['num_keypoints'] == 17  # input untouched
 
@@ -97,9 +109,11 @@ def test_strip_unlabeled_zeroes_keypoints_only_there():
 def test_cli_writes_files_and_prints_summary(tmp_path, capsys):
     ann = _write(tmp_path, _coco(12))
     out_l, out_u = tmp_path / 'l.json', tmp_path / 'u.json'
-    assert split_semi.main([ann, '--num-labeled', '4', '--seed', '2',
-                            '--out-labeled', str(out_l),
-                            '--out-unlabeled', str(out_u)]) == 0
+    assert split_semi.main([
+        ann, '--num-labeled', '4', '--seed', '2', '--out-labeled',
+        str(out_l), '--out-unlabeled',
+        str(out_u)
+    ]) == 0
     labeled = json.loads(out_l.read_text())
     unlabeled = json.loads(out_u.read_text())
     assert len(labeled['images']) == 4
@@ -111,16 +125,20 @@ def test_cli_writes_files_and_prints_summary(tmp_path, capsys):
                   if line.startswith('labeled'))
     line_u = next(line for line in text.splitlines()
                   if line.startswith('unlabeled'))
-    assert line_l.split()[1:4] == [str(stats_l['images']),
-                                   str(stats_l['annotations']),
-                                   str(stats_l['people_with_keypoints'])]
-    assert line_u.split()[1:4] == [str(stats_u['images']),
-                                   str(stats_u['annotations']),
-                                   str(stats_u['people_with_keypoints'])]
+    assert line_l.split()[1:4] == [
+        str(stats_l['images']),
+        str(stats_l['annotations']),
+        str(stats_l['people_with_keypoints'])
+    ]
+    assert line_u.split()[1:4] == [
+        str(stats_u['images']),
+        str(stats_u['annotations']),
+        str(stats_u['people_with_keypoints'])
+    ]
     # image 2's two people have no keypoints: annotations, not people
     assert (stats_l['people_with_keypoints'] +
-            stats_u['people_with_keypoints'] ==
-            stats_l['annotations'] + stats_u['annotations'] - 2)
+            stats_u['people_with_keypoints'] == stats_l['annotations'] +
+            stats_u['annotations'] - 2)
 
 
 def test_default_output_names(tmp_path):
@@ -144,29 +162,44 @@ def test_bad_input_names_the_file(tmp_path):
 def _coco_for_instances():
     """Images listed out of id order; annotations interleaved across images.
     Some people are not training instances under the official rule."""
-    images = [dict(id=i, file_name=f'{i:04d}.jpg', width=100, height=80)
-              for i in (30, 10, 20, 40)]
+    images = [
+        dict(id=i, file_name=f'{i:04d}.jpg', width=100, height=80)
+        for i in (30, 10, 20, 40)
+    ]
     kpts = [5, 6, 2] * 17
 
     def ann(aid, image_id, **kw):
-        a = dict(id=aid, image_id=image_id, category_id=1,
-                 bbox=[10, 10, 30, 40], keypoints=list(kpts),
-                 num_keypoints=17, iscrowd=0, area=800.)
+        a = dict(
+            id=aid,
+            image_id=image_id,
+            category_id=1,
+            bbox=[10, 10, 30, 40],
+            keypoints=list(kpts),
+            num_keypoints=17,
+            iscrowd=0,
+            area=800.)
         a.update(kw)
         return a
 
     anns = [
-        ann(1, 10), ann(2, 30),
-        ann(3, 30, iscrowd=1),                      # crowd
+        ann(1, 10),
+        ann(2, 30),
+        ann(3, 30, iscrowd=1),  # crowd
         ann(4, 20, keypoints=[0] * 51, num_keypoints=0),  # no keypoints
-        ann(5, 30), ann(6, 10, area=0.),            # zero area
-        ann(7, 20, bbox=[120, 10, 30, 40]),         # box outside the image
-        ann(8, 20), ann(9, 40, category_id=2),      # not a person
-        ann(10, 40), ann(11, 10),
+        ann(5, 30),
+        ann(6, 10, area=0.),  # zero area
+        ann(7, 20, bbox=[120, 10, 30, 40]),  # box outside the image
+        ann(8, 20),
+        ann(9, 40, category_id=2),  # not a person
+        ann(10, 40),
+        ann(11, 10),
     ]
     categories = [dict(id=1, name='person'), dict(id=2, name='dog')]
-    return dict(info=dict(description='toy'), categories=categories,
-                images=images, annotations=anns)
+    return dict(
+        info=dict(description='toy'),
+        categories=categories,
+        images=images,
+        annotations=anns)
 
 
 def test_instances_first_follows_the_official_order_and_rule():
@@ -177,12 +210,15 @@ def test_instances_first_follows_the_official_order_and_rule():
     assert [a['id'] for a in split_semi.eligible_instances(coco)] == expected
     for n in (1, 3, 6):
         labeled, unlabeled = split_semi.split_coco(
-            coco, num_labeled=n, unit='instances', order='first',
+            coco,
+            num_labeled=n,
+            unit='instances',
+            order='first',
             unlabeled='all')
         assert [a['id'] for a in labeled['annotations']] == expected[:n]
         ids = {a['image_id'] for a in labeled['annotations']}
-        assert [img['id'] for img in labeled['images']] == [
-            img['id'] for img in coco['images'] if img['id'] in ids]
+        assert [img['id'] for img in labeled['images']
+                ] == [img['id'] for img in coco['images'] if img['id'] in ids]
         assert labeled['categories'] == coco['categories']
         # the unlabeled part is everything, labeled people included
         assert unlabeled['images'] == coco['images']
@@ -206,8 +242,14 @@ def test_instances_rest_is_the_complement():
 
 def test_instances_random_is_seeded():
     coco = _coco_for_instances()
-    pick = lambda s: [a['id'] for a in split_semi.split_coco(  # noqa: E731
-        coco, num_labeled=3, unit='instances', seed=s)[0]['annotations']]
+
+    def pick(s):
+        return [
+            a['id'] for a in split_semi.split_coco(
+                coco, num_labeled=3, unit='instances', seed=s)[0]
+            ['annotations']
+        ]
+
     assert pick(1) == pick(1)
     assert all(set(pick(s)) <= {2, 5, 1, 11, 8, 10} for s in range(5))
     assert len({tuple(pick(s)) for s in range(6)}) > 1
@@ -215,8 +257,8 @@ def test_instances_random_is_seeded():
 
 def test_images_first_takes_the_first_eligible_images_in_file_order():
     coco = _coco_for_instances()
-    labeled, unlabeled = split_semi.split_coco(coco, num_labeled=2,
-                                               order='first')
+    labeled, unlabeled = split_semi.split_coco(
+        coco, num_labeled=2, order='first')
     assert [img['id'] for img in labeled['images']] == [30, 10]
     assert [img['id'] for img in unlabeled['images']] == [20, 40]
 
@@ -224,12 +266,15 @@ def test_images_first_takes_the_first_eligible_images_in_file_order():
 def test_mmpose_loads_exactly_the_first_n_instances(tmp_path):
     from mmpose.datasets import CocoDataset
     coco = _coco_for_instances()
-    labeled, _ = split_semi.split_coco(coco, num_labeled=4, unit='instances',
-                                       order='first', unlabeled='all')
+    labeled, _ = split_semi.split_coco(
+        coco, num_labeled=4, unit='instances', order='first', unlabeled='all')
     path = tmp_path / 'labeled.json'
     path.write_text(json.dumps(labeled))
-    dataset = CocoDataset(ann_file=str(path), data_mode='topdown',
-                          pipeline=[], serialize_data=False)
+    dataset = CocoDataset(
+        ann_file=str(path),
+        data_mode='topdown',
+        pipeline=[],
+        serialize_data=False)
     assert [dataset.get_data_info(i)['id'] for i in range(len(dataset))] \
         == [2, 5, 1, 11]
 
@@ -238,13 +283,15 @@ def test_cli_paper_protocol_writes_only_the_labeled_file(tmp_path, capsys):
     ann = tmp_path / 'train.json'
     ann.write_text(json.dumps(_coco_for_instances()))
     out = tmp_path / 'first.json'
-    assert split_semi.main([str(ann), '--unit', 'instances', '--order',
-                            'first', '--num-labeled', '3', '--unlabeled',
-                            'all', '--out-labeled', str(out)]) == 0
+    assert split_semi.main([
+        str(ann), '--unit', 'instances', '--order', 'first', '--num-labeled',
+        '3', '--unlabeled', 'all', '--out-labeled',
+        str(out)
+    ]) == 0
     assert [a['id'] for a in json.loads(out.read_text())['annotations']] \
         == [2, 5, 1]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ['first.json',
-                                                          'train.json']
+    assert sorted(p.name
+                  for p in tmp_path.iterdir()) == ['first.json', 'train.json']
     text = capsys.readouterr().out
     assert 'first 3 instances' in text
     assert f'{ann} (the input itself)' in text

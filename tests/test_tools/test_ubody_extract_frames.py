@@ -8,14 +8,13 @@ import shutil
 import cv2
 import numpy as np
 import pytest
-from tool_loading import load_tool
 
 from mmpose_kd.datasets.synthetic.ubody import generate_ubody_dataset
 from mmpose_kd.datasets.ubody import (UBodyWholeBodyVideoDataset,
                                       VideoFrameReader)
+from tool_loading import load_tool
 
 FRAMES, VIDEOS = 10, 3
-
 
 tool = load_tool('ubody_extract_frames', register=True)
 
@@ -23,9 +22,13 @@ tool = load_tool('ubody_extract_frames', register=True)
 @pytest.fixture(scope='module')
 def ubody_root(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('ubody'))
-    generate_ubody_dataset(root, scenes=('Fitness', 'Speech'),
-                           videos_per_scene=VIDEOS, frames_per_video=FRAMES,
-                           img_size=(128, 96), seed=3)
+    generate_ubody_dataset(
+        root,
+        scenes=('Fitness', 'Speech'),
+        videos_per_scene=VIDEOS,
+        frames_per_video=FRAMES,
+        img_size=(128, 96),
+        seed=3)
     return root
 
 
@@ -44,8 +47,8 @@ def _written(frames_root):
 
 
 def _run(root, frames_root, *extra):
-    return tool.main([root, '--frames-root', frames_root, '--no-progress',
-                      *extra])
+    return tool.main(
+        [root, '--frames-root', frames_root, '--no-progress', *extra])
 
 
 def test_extracts_exactly_what_the_dataset_selects(ubody_root, tmp_path):
@@ -53,8 +56,11 @@ def test_extracts_exactly_what_the_dataset_selects(ubody_root, tmp_path):
     assert _run(ubody_root, frames_root, '--split', 'train',
                 '--frame-interval', '3', '--workers', '2') == 0
     dataset = UBodyWholeBodyVideoDataset(
-        data_root=ubody_root, split='train', frame_interval=3,
-        frames_root=frames_root, pipeline=[])
+        data_root=ubody_root,
+        split='train',
+        frame_interval=3,
+        frames_root=frames_root,
+        pipeline=[])
     wanted = sorted({
         osp.relpath(dataset.get_data_info(i)['img_path'], frames_root)
         for i in range(len(dataset))
@@ -63,15 +69,16 @@ def test_extracts_exactly_what_the_dataset_selects(ubody_root, tmp_path):
     # layout <Scene>/<video>/<frame:06d>.png, frames 1, 4, 7, 10; the
     # '_Trim' video keeps its full name; test videos (index 2) are left out
     assert 'Fitness/Fitness_1_Trim1/000007.png' in wanted
-    assert {osp.basename(p) for p in wanted} == {
-        '000001.png', '000004.png', '000007.png', '000010.png'}
+    assert {osp.basename(p)
+            for p in wanted
+            } == {'000001.png', '000004.png', '000007.png', '000010.png'}
     assert not any('_2/' in p for p in wanted)
 
 
 def test_pixels_come_from_the_shared_decoder(ubody_root, tmp_path):
     frames_root = str(tmp_path / 'frames')
-    assert _run(ubody_root, frames_root, '--split', 'test',
-                '--scenes', 'Speech', '--workers', '1') == 0
+    assert _run(ubody_root, frames_root, '--split', 'test', '--scenes',
+                'Speech', '--workers', '1') == 0
     video = osp.join(ubody_root, 'videos', 'Speech', 'Speech_2.mp4')
     reader = VideoFrameReader()
     for k in (1, 5, FRAMES):
@@ -113,8 +120,8 @@ def test_reports_unreadable_videos_and_frames(ubody_copy, tmp_path, capsys):
     with open(osp.join(ubody_copy, 'videos', 'Speech', 'Speech_0.mp4'),
               'wb') as f:
         f.write(b'not a video')
-    assert _run(ubody_copy, frames_root, '--split', 'all',
-                '--workers', '2') == 1
+    assert _run(ubody_copy, frames_root, '--split', 'all', '--workers',
+                '2') == 1
     out = capsys.readouterr().out
     # 10 (missing) + 4 (frames 7..10 of the short one) + 10 (garbage)
     assert 'could not be read in 3 video(s)' in out

@@ -15,10 +15,12 @@ from mmpose_kd.utils.checkpoint import (load_checkpoint_file,
 def test_reads_mmengine_style_checkpoint(tmp_path):
     buf = HistoryBuffer()
     buf.update(1.5)
-    ckpt = dict(state_dict={'w': torch.ones(2)},
-                meta=dict(dataset_meta=dict(sigmas=np.ones(3, np.float32)),
-                          seed=np.int64(3)),
-                message_hub=dict(log_scalars={'train/loss': buf}))
+    ckpt = dict(
+        state_dict={'w': torch.ones(2)},
+        meta=dict(
+            dataset_meta=dict(sigmas=np.ones(3, np.float32)),
+            seed=np.int64(3)),
+        message_hub=dict(log_scalars={'train/loss': buf}))
     path = tmp_path / 'c.pth'
     torch.save(ckpt, path)
     out = load_checkpoint_file(str(path))
@@ -32,8 +34,9 @@ def test_reads_mmengine_style_checkpoint(tmp_path):
 
 
 class Evil:
+
     def __reduce__(self):
-        return (os.system, ('echo pwned',))
+        return (os.system, ('echo pwned', ))
 
 
 def test_refuses_arbitrary_code(tmp_path):
@@ -53,7 +56,7 @@ def test_getattr_stand_in_only_resolves_history_buffer_methods():
 
 
 def test_missing_file_names_path_and_key(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"nope\.pth.*`model.x`"):
+    with pytest.raises(FileNotFoundError, match=r'nope\.pth.*`model.x`'):
         load_checkpoint_file(str(tmp_path / 'nope.pth'), 'model.x')
 
 
@@ -65,6 +68,7 @@ def test_atomic_save_leaves_no_partial_file(tmp_path, monkeypatch):
         with open(f, 'wb') as fh:
             fh.write(b'trunc')
         raise OSError('disk full')
+
     monkeypatch.setattr(torch, 'save', crash)
     with pytest.raises(OSError):
         save_checkpoint_atomic({'a': torch.ones(1)}, str(path))

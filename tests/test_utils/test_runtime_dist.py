@@ -14,8 +14,11 @@ from mmpose_kd.utils import runtime
 from mmpose_kd.utils.runtime import (init_dist_without_accelerator,
                                      mpi_dist_env, slurm_dist_env)
 
-SLURM = dict(SLURM_PROCID='3', SLURM_NTASKS='8', SLURM_LOCALID='1',
-             SLURM_NODELIST='node[07-08]')
+SLURM = dict(
+    SLURM_PROCID='3',
+    SLURM_NTASKS='8',
+    SLURM_LOCALID='1',
+    SLURM_NODELIST='node[07-08]')
 DIST_VARS = ('RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'MASTER_ADDR', 'MASTER_PORT')
 
 
@@ -38,13 +41,17 @@ def fake_scontrol(monkeypatch, tmp_path):
 
 def test_slurm_variables_translated(fake_scontrol):
     env = slurm_dist_env(SLURM)
-    assert env == dict(RANK='3', WORLD_SIZE='8', LOCAL_RANK='1',
-                       MASTER_ADDR='node07', MASTER_PORT='29500')
+    assert env == dict(
+        RANK='3',
+        WORLD_SIZE='8',
+        LOCAL_RANK='1',
+        MASTER_ADDR='node07',
+        MASTER_PORT='29500')
 
 
 def test_slurm_keeps_master_addr_and_port(no_scontrol):
-    env = slurm_dist_env(dict(SLURM, MASTER_ADDR='10.0.0.5',
-                              MASTER_PORT='12345'))
+    env = slurm_dist_env(
+        dict(SLURM, MASTER_ADDR='10.0.0.5', MASTER_PORT='12345'))
     assert env['MASTER_ADDR'] == '10.0.0.5' and env['MASTER_PORT'] == '12345'
 
 
@@ -80,10 +87,15 @@ def test_slurm_failing_scontrol_is_clear_error(fake_scontrol):
 
 
 def test_mpi_variables_translated():
-    ompi = dict(OMPI_COMM_WORLD_RANK='2', OMPI_COMM_WORLD_SIZE='4',
-                OMPI_COMM_WORLD_LOCAL_RANK='0')
+    ompi = dict(
+        OMPI_COMM_WORLD_RANK='2',
+        OMPI_COMM_WORLD_SIZE='4',
+        OMPI_COMM_WORLD_LOCAL_RANK='0')
     assert mpi_dist_env(dict(ompi, MASTER_ADDR='h')) == dict(
-        RANK='2', WORLD_SIZE='4', LOCAL_RANK='0', MASTER_ADDR='h',
+        RANK='2',
+        WORLD_SIZE='4',
+        LOCAL_RANK='0',
+        MASTER_ADDR='h',
         MASTER_PORT='29500')
     with pytest.raises(KeyError, match='MASTER_ADDR'):
         mpi_dist_env(ompi)
@@ -109,13 +121,17 @@ def _free_port():
 
 def test_slurm_launcher_starts_gloo_group(clean_dist_env, no_scontrol):
     assert not dist.is_initialized()
-    for name, value in dict(SLURM_PROCID='0', SLURM_NTASKS='1',
-                            SLURM_LOCALID='0', SLURM_NODELIST='localhost',
-                            MASTER_PORT=_free_port()).items():
+    for name, value in dict(
+            SLURM_PROCID='0',
+            SLURM_NTASKS='1',
+            SLURM_LOCALID='0',
+            SLURM_NODELIST='localhost',
+            MASTER_PORT=_free_port()).items():
         clean_dist_env.setenv(name, value)
-    cfg = Config(dict(launcher='slurm',
-                      env_cfg=dict(dist_cfg=dict(backend='gloo',
-                                                 timeout=60))))
+    cfg = Config(
+        dict(
+            launcher='slurm',
+            env_cfg=dict(dist_cfg=dict(backend='gloo', timeout=60))))
     assert init_dist_without_accelerator(cfg)
     assert dist.is_initialized() and dist.get_backend() == 'gloo'
     assert (dist.get_rank(), dist.get_world_size()) == (0, 1)
@@ -123,8 +139,10 @@ def test_slurm_launcher_starts_gloo_group(clean_dist_env, no_scontrol):
     assert os.environ['LOCAL_RANK'] == '0'
     # the default DDP wrapper of a CPU model: no device_ids
     assert cfg.model_wrapper_cfg == dict(
-        type='MMDistributedDataParallel', broadcast_buffers=False,
-        find_unused_parameters=False, device_ids=None)
+        type='MMDistributedDataParallel',
+        broadcast_buffers=False,
+        find_unused_parameters=False,
+        device_ids=None)
     # a second call (group exists) changes nothing
     assert not init_dist_without_accelerator(cfg)
 

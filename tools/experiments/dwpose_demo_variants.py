@@ -4,7 +4,8 @@
     # stage 2 from the demo's stage-1 student, for 4, 10 and 20 epochs
     python tools/experiments/dwpose_demo_variants.py stage2 4 10 20
     # stage 1 with the fp32 or bf16 teacher, and the student alone, per seed
-    python tools/experiments/dwpose_demo_variants.py stage1 fp32:1 bf16:1 alone:1
+    python tools/experiments/dwpose_demo_variants.py stage1 \\
+        fp32:1 bf16:1 alone:1
 
 Each run trains with the demo's config (schedule rescaled as the demo does),
 evaluates the exported student with the demo's metric and appends a row to
@@ -32,15 +33,20 @@ def _demo():
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('what', choices=['stage1', 'stage2'])
-    p.add_argument('runs', nargs='+',
-                   help='stage2: epochs; stage1: fp32:SEED, bf16:SEED or '
-                   'alone:SEED')
-    p.add_argument('--demo-dir', default=osp.join(ROOT, 'work_dirs',
-                                                  'dwpose_demo'))
-    p.add_argument('--data-root', default=osp.join(ROOT, 'data',
-                                                   'synthetic_wholebody'))
-    p.add_argument('--epochs', type=int, default=20,
-                   help='stage-1 / student-alone epochs (the demo: 20)')
+    p.add_argument(
+        'runs',
+        nargs='+',
+        help='stage2: epochs; stage1: fp32:SEED, bf16:SEED or '
+        'alone:SEED')
+    p.add_argument(
+        '--demo-dir', default=osp.join(ROOT, 'work_dirs', 'dwpose_demo'))
+    p.add_argument(
+        '--data-root', default=osp.join(ROOT, 'data', 'synthetic_wholebody'))
+    p.add_argument(
+        '--epochs',
+        type=int,
+        default=20,
+        help='stage-1 / student-alone epochs (the demo: 20)')
     p.add_argument('--out-dir', default=None)
     return p.parse_args()
 
@@ -71,17 +77,22 @@ def main():
                 ckpt = osp.join(wd, f'epoch_{args.epochs}.pth')
             else:
                 cfg = demo.load_cfg(stage1_cfg, data, wd, args.epochs)
-                cfg.model.teacher_ckpt = osp.join(
-                    args.demo_dir, 'teacher', f'epoch_{args.epochs}.pth')
+                cfg.model.teacher_ckpt = osp.join(args.demo_dir, 'teacher',
+                                                  f'epoch_{args.epochs}.pth')
                 cfg.model.teacher_autocast = {
-                    'fp32': None, 'bf16': 'bfloat16'}[kind]
+                    'fp32': None,
+                    'bf16': 'bfloat16'
+                }[kind]
                 ckpt = osp.join(wd, 'exported_student.pth')
             cfg.randomness = dict(seed=int(seed))
         seconds, _ = demo.train(cfg)
         metrics, _ = demo.evaluate(student_cfg, ckpt, data, wd + '_eval')
-        results[run] = dict(train_seconds=round(seconds, 1), **{
-            key: round(100 * float(metrics[name]), 1)
-            for key, name in demo.METRIC_KEYS if name in metrics})
+        results[run] = dict(
+            train_seconds=round(seconds, 1),
+            **{
+                key: round(100 * float(metrics[name]), 1)
+                for key, name in demo.METRIC_KEYS if name in metrics
+            })
         print('RESULT', run, results[run], flush=True)
         with open(out_path, 'w') as f:
             json.dump(results, f, indent=1)

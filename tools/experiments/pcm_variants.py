@@ -43,9 +43,12 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from mmpose_kd.models.semi.pcm import (  # noqa: E402
-    PCMResult, _block_length, _coord_dtype, _keep_mask,
-    correct_pseudo_labels, correct_pseudo_labels_loop)
+from mmpose_kd.models.semi.pcm import PCMResult  # noqa: E402
+from mmpose_kd.models.semi.pcm import _block_length  # noqa: E402
+from mmpose_kd.models.semi.pcm import _coord_dtype  # noqa: E402
+from mmpose_kd.models.semi.pcm import _keep_mask  # noqa: E402
+from mmpose_kd.models.semi.pcm import correct_pseudo_labels  # noqa: E402
+from mmpose_kd.models.semi.pcm import correct_pseudo_labels_loop  # noqa: E402
 
 #: Candidate indices (A, B, A', B') = (0, 1, 2, 3) of each pair, in the
 #: order of ``PCMResult.pair_index``.
@@ -66,15 +69,18 @@ def rowwise_first_max(rows: Sequence[Tensor]):
     num_blocks = length // block
     block_max = rows[0].new_empty(len(rows), num_rows, num_blocks)
     for i, r in enumerate(rows):
-        torch.amax(r.reshape(num_rows, num_blocks, block), dim=2,
-                   out=block_max[i])
+        torch.amax(
+            r.reshape(num_rows, num_blocks, block), dim=2, out=block_max[i])
     maxvals, first_block = block_max.max(dim=2)
     which = first_block + torch.arange(
         num_rows, device=rows[0].device) * num_blocks
     chosen = rows[0].new_empty(len(rows), num_rows, block)
     for i, r in enumerate(rows):
-        torch.index_select(r.reshape(num_rows * num_blocks, block), 0,
-                           which[i], out=chosen[i])
+        torch.index_select(
+            r.reshape(num_rows * num_blocks, block),
+            0,
+            which[i],
+            out=chosen[i])
     return maxvals, first_block * block + chosen.argmax(dim=2)
 
 
@@ -94,8 +100,9 @@ def _result(fused, fused_flat, vals, pair, min_sq, shape, conf_thr,
     n, k, h, w = shape
     uses_a_prev = pair % 2 == 1
     uses_b_prev = pair >= 2
-    confidence = 0.5 * (torch.where(uses_a_prev, vals[2], vals[0]) +
-                        torch.where(uses_b_prev, vals[3], vals[1]))
+    confidence = 0.5 * (
+        torch.where(uses_a_prev, vals[2], vals[0]) +
+        torch.where(uses_b_prev, vals[3], vals[1]))
     coord_dtype = _coord_dtype(fused)
     inconsistency = min_sq.to(coord_dtype).sqrt() / math.hypot(h, w)
     mask = _keep_mask(confidence, inconsistency, conf_thr, inconsistency_thr)
@@ -107,15 +114,20 @@ def _result(fused, fused_flat, vals, pair, min_sq, shape, conf_thr,
         inconsistency.view(n, k), pair.view(n, k), confidence.view(n, k))
 
 
-def pcm_lerp(hm_a, hm_b, hm_a_prev, hm_b_prev, conf_thr=0.1,
+def pcm_lerp(hm_a,
+             hm_b,
+             hm_a_prev,
+             hm_b_prev,
+             conf_thr=0.1,
              inconsistency_thr=0.6) -> PCMResult:
     """Batched arg-max tails; fusion as select, select, midpoint (lerp).
 
     ``lerp`` with a weight of exactly 0 or 1 returns start or end exactly;
     the midpoint ``lerp(first, second, 0.5)`` is the mean up to rounding."""
     n, k, h, w = hm_a.shape
-    rows = [m.reshape(n * k, h * w) for m in (hm_a, hm_b, hm_a_prev,
-                                               hm_b_prev)]
+    rows = [
+        m.reshape(n * k, h * w) for m in (hm_a, hm_b, hm_a_prev, hm_b_prev)
+    ]
     vals, flat = rowwise_first_max(rows)
     min_sq, pair = _choose_pairs(flat, w)
     weight_a = (pair % 2 == 1).to(hm_a.dtype)[:, None]
@@ -127,13 +139,19 @@ def pcm_lerp(hm_a, hm_b, hm_a_prev, hm_b_prev, conf_thr=0.1,
                    conf_thr, inconsistency_thr)
 
 
-def pcm_chunked(hm_a, hm_b, hm_a_prev, hm_b_prev, conf_thr=0.1,
-                inconsistency_thr=0.6, chunk=272) -> PCMResult:
+def pcm_chunked(hm_a,
+                hm_b,
+                hm_a_prev,
+                hm_b_prev,
+                conf_thr=0.1,
+                inconsistency_thr=0.6,
+                chunk=272) -> PCMResult:
     """The whole PCM chunk by chunk of rows (same fusion as shipped)."""
     n, k, h, w = hm_a.shape
     num_rows = n * k
-    rows = [m.reshape(num_rows, h * w) for m in (hm_a, hm_b, hm_a_prev,
-                                                 hm_b_prev)]
+    rows = [
+        m.reshape(num_rows, h * w) for m in (hm_a, hm_b, hm_a_prev, hm_b_prev)
+    ]
     fused = torch.empty_like(rows[0])
     vals = rows[0].new_empty(4, num_rows)
     pair = torch.empty(num_rows, dtype=torch.long, device=hm_a.device)
@@ -153,22 +171,28 @@ def pcm_chunked(hm_a, hm_b, hm_a_prev, hm_b_prev, conf_thr=0.1,
         out.addcmul_(sources[3], half_b_prev)
         _, flat_fused = rowwise_first_max([out])
         fused_flat[part] = flat_fused[0]
-    return _result(fused, fused_flat, vals, pair, min_sq, hm_a.shape,
-                   conf_thr, inconsistency_thr)
+    return _result(fused, fused_flat, vals, pair, min_sq, hm_a.shape, conf_thr,
+                   inconsistency_thr)
 
 
-def pcm_paper_style(hm_a, hm_b, hm_a_prev, hm_b_prev, conf_thr=0.1,
+def pcm_paper_style(hm_a,
+                    hm_b,
+                    hm_a_prev,
+                    hm_b_prev,
+                    conf_thr=0.1,
                     inconsistency_thr=0.6) -> PCMResult:
     """Vectorised choice, every pair mean in full, a loop for the copy."""
     n, k, h, w = hm_a.shape
-    rows = [m.reshape(n * k, h * w) for m in (hm_a, hm_b, hm_a_prev,
-                                               hm_b_prev)]
+    rows = [
+        m.reshape(n * k, h * w) for m in (hm_a, hm_b, hm_a_prev, hm_b_prev)
+    ]
     vals, flat = rowwise_first_max(rows)
     min_sq, pair = _choose_pairs(flat, w)
     pair_means = torch.stack([
         0.5 * hm_a + 0.5 * hm_b, 0.5 * hm_a_prev + 0.5 * hm_b,
         0.5 * hm_a + 0.5 * hm_b_prev, 0.5 * hm_a_prev + 0.5 * hm_b_prev
-    ], dim=2)  # [N, K, 4, H, W]
+    ],
+                             dim=2)  # [N, K, 4, H, W]
     fused = torch.zeros_like(hm_a)
     chosen = pair.view(n, k).tolist()
     for i in range(n):
@@ -205,17 +229,30 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--batch', type=int, default=64)
     p.add_argument('--keypoints', type=int, default=17)
-    p.add_argument('--heatmap-size', type=int, nargs=2, default=(64, 48),
-                   metavar=('H', 'W'))
-    p.add_argument('--chunk', type=int, nargs='+', default=[272, 136],
-                   help='rows per chunk of the chunked variant(s)')
-    p.add_argument('--rounds', type=int, default=6,
-                   help='loop runs; each followed by --per-round runs of '
-                   'every variant')
+    p.add_argument(
+        '--heatmap-size',
+        type=int,
+        nargs=2,
+        default=(64, 48),
+        metavar=('H', 'W'))
+    p.add_argument(
+        '--chunk',
+        type=int,
+        nargs='+',
+        default=[272, 136],
+        help='rows per chunk of the chunked variant(s)')
+    p.add_argument(
+        '--rounds',
+        type=int,
+        default=6,
+        help='loop runs; each followed by --per-round runs of '
+        'every variant')
     p.add_argument('--per-round', type=int, default=3)
     p.add_argument('--threads', type=int, default=None)
-    p.add_argument('--compile', action='store_true',
-                   help='also time torch.compile(correct_pseudo_labels)')
+    p.add_argument(
+        '--compile',
+        action='store_true',
+        help='also time torch.compile(correct_pseudo_labels)')
     p.add_argument('--seed', type=int, default=0)
     return p.parse_args(argv)
 
@@ -227,9 +264,11 @@ def main(argv=None):
     gen = torch.Generator().manual_seed(args.seed)
     shape = (args.batch, args.keypoints, *args.heatmap_size)
     maps = [torch.rand(shape, generator=gen) for _ in range(4)]
-    variants = {'shipped': lambda: correct_pseudo_labels(*maps),
-                'lerp': lambda: pcm_lerp(*maps),
-                'paper-style': lambda: pcm_paper_style(*maps)}
+    variants = {
+        'shipped': lambda: correct_pseudo_labels(*maps),
+        'lerp': lambda: pcm_lerp(*maps),
+        'paper-style': lambda: pcm_paper_style(*maps)
+    }
     for chunk in args.chunk:
         variants[f'chunked {chunk}'] = (
             lambda chunk=chunk: pcm_chunked(*maps, chunk=chunk))
@@ -242,9 +281,8 @@ def main(argv=None):
     with torch.no_grad():
         for name, fn in variants.items():
             differs[name] = differing_fields(fn(), reference)  # and warm-up
-        times = time_interleaved(
-            lambda: correct_pseudo_labels_loop(*maps), variants, args.rounds,
-            args.per_round)
+        times = time_interleaved(lambda: correct_pseudo_labels_loop(*maps),
+                                 variants, args.rounds, args.per_round)
     loop_ms = 1e3 * statistics.median(times['loop'])
     print(f"{'x'.join(map(str, shape))} x 4 candidates, "
           f'{torch.get_num_threads()} thread(s), torch {torch.__version__}')

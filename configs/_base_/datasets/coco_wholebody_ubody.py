@@ -5,7 +5,8 @@
 #     _base_ = ['../_base_/datasets/coco_wholebody_ubody.py']
 # Variables (names are stable; configs in configs/dwpose/ rely on them):
 #   coco_data_root (val), ubody_data_root  'data/coco/', 'data/UBody/'; the
-#                   train sets' roots are in ../../dwpose/_base_/coco_ubody_train_datasets.py
+#                   train sets' roots are in
+#                   ../../dwpose/_base_/coco_ubody_train_datasets.py
 #   codec                   default SimCC codec (RTMPose whole-body 256x192);
 #                           only the pipelines below use it
 #   train_pipeline, val_pipeline

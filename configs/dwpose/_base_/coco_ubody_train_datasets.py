@@ -2,7 +2,8 @@
 # names no stock mmpose config uses, so a DWPose pair config can inherit this
 # file beside a stock RTMPose config and its stage base:
 #     _base_ = ['mmpose::...rtmpose-m_..._coco-wholebody-256x192.py',
-#               './_base_/dwpose-s1.py', './_base_/coco_ubody_train_datasets.py']
+#               './_base_/dwpose-s1.py',
+#               './_base_/coco_ubody_train_datasets.py']
 #     train_dataloader = dict(dataset=dict(
 #         _base_.dwpose_coco_ubody_train, pipeline=train_pipeline))
 # Sub-dataset pipelines are empty: CombinedDataset runs the shared pipeline.

@@ -12,9 +12,11 @@
 # person instances of person_keypoints_train2017.json, the unlabeled set is
 # ALL of train2017 (labeled people included), both with ground-truth boxes:
 #
-#   python tools/split_semi.py data/coco/annotations/person_keypoints_train2017.json \
+#   python tools/split_semi.py \
+#       data/coco/annotations/person_keypoints_train2017.json \
 #       --unit instances --order first --num-labeled 1000 --unlabeled all \
-#       --out-labeled data/coco/annotations/person_keypoints_train2017_first-1k-instances.json
+#       --out-labeled \
+#       data/coco/annotations/person_keypoints_train2017_first-1k-instances.json
 #
 # Evaluation, the paper's protocol (every released yaml: TEST.USE_GT_BBOX
 # true, FLIP_TEST false): ground-truth boxes of val2017, no flip test.
@@ -46,8 +48,13 @@ val_cfg = _base_.sspcm_val_cfg
 test_cfg = _base_.sspcm_test_cfg
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
-    dict(type='MultiStepLR', begin=0, end=max_epochs, milestones=[70, 90],
-         gamma=0.1, by_epoch=True)
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=max_epochs,
+        milestones=[70, 90],
+        gamma=0.1,
+        by_epoch=True)
 ]
 # yaml GPUS '0,1,2,3' x TRAIN.BATCH_SIZE 32 pairs (one labeled + one
 # unlabeled sample each) = 4 x (32 + 32) samples per iteration.
@@ -58,8 +65,7 @@ auto_scale_lr = dict(base_batch_size=256)
 # 256-channel 4x4 deconvolutions and a 1x1 final conv: the codec and
 # HeatmapHead of the stock mmpose td-hm configs. No flip test at
 # validation (TEST.FLIP_TEST false).
-paper_test_cfg = dict(flip_test=False, flip_mode='heatmap',
-                      shift_heatmap=True)
+paper_test_cfg = dict(flip_test=False, flip_mode='heatmap', shift_heatmap=True)
 # ImageNet-pretrained backbones, named as mmpose names them (mmengine
 # downloads them on first use). The official ResNet-18 starts from
 # PoseDual's resnet18_5c_gluon_posedual.pth (a Google-Drive file, see
@@ -104,13 +110,16 @@ dataset_type = 'CheckedCocoDataset'
 data_root = 'data/coco/'
 easy_view_augmentation = [
     dict(type='RandomFlip', direction='horizontal', prob=0.5),
-    dict(type='ClippedNormalBBoxTransform', scale_factor=0.25,
-         rotate_factor=30., rotate_clip=2., rotate_prob=0.6),
+    dict(
+        type='ClippedNormalBBoxTransform',
+        scale_factor=0.25,
+        rotate_factor=30.,
+        rotate_clip=2.,
+        rotate_prob=0.6),
 ]
 labeled_pipeline = [
     dict(type='CheckedLoadImage', on_error='raise'),
-    dict(type='GetBBoxCenterScale'),
-    *easy_view_augmentation,
+    dict(type='GetBBoxCenterScale'), *easy_view_augmentation,
     dict(type='TopdownAffine', input_size=_base_.codec['input_size']),
     dict(type='GenerateTarget', encoder=_base_.codec),
     dict(type='PackPoseInputs')
@@ -119,8 +128,7 @@ labeled_pipeline = [
 # by the model: SSCO, then a known affine).
 unlabeled_pipeline = [
     dict(type='CheckedLoadImage', on_error='raise'),
-    dict(type='GetBBoxCenterScale'),
-    *easy_view_augmentation,
+    dict(type='GetBBoxCenterScale'), *easy_view_augmentation,
     dict(type='TopdownAffine', input_size=_base_.codec['input_size']),
     dict(type='PackPoseInputs')
 ]

@@ -24,8 +24,13 @@ _base_ = ['./sspcm_coco.py']
 max_epochs = 400
 train_cfg = dict(max_epochs=max_epochs)
 param_scheduler = [
-    dict(type='MultiStepLR', begin=0, end=max_epochs, milestones=[300, 350],
-         gamma=0.1, by_epoch=True)
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=max_epochs,
+        milestones=[300, 350],
+        gamma=0.1,
+        by_epoch=True)
 ]
 auto_scale_lr = dict(base_batch_size=64)
 

@@ -29,16 +29,20 @@ val_cfg = _base_.sspcm_val_cfg
 test_cfg = _base_.sspcm_test_cfg
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
 param_scheduler = [
-    dict(type='MultiStepLR', begin=0, end=max_epochs, milestones=[50, 70],
-         gamma=0.1, by_epoch=True)
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=max_epochs,
+        milestones=[50, 70],
+        gamma=0.1,
+        by_epoch=True)
 ]
 auto_scale_lr = dict(base_batch_size=64)
 
 # ---------------------------------------------------------------- model
 # yaml MODEL: 256x256 input, 64x64 heatmaps, sigma 2: the stock codec and
 # head. No flip test (TEST.FLIP_TEST false).
-paper_test_cfg = dict(flip_test=False, flip_mode='heatmap',
-                      shift_heatmap=True)
+paper_test_cfg = dict(flip_test=False, flip_mode='heatmap', shift_heatmap=True)
 resnet18 = dict(
     _base_.model,
     backbone=dict(
@@ -64,21 +68,23 @@ model = dict(
 # (yaml DATASET FLIP, SCALE_FACTOR 0.25, ROT_FACTOR 30; mix_mpii_ai.py).
 easy_view_augmentation = [
     dict(type='RandomFlip', direction='horizontal', prob=0.5),
-    dict(type='ClippedNormalBBoxTransform', scale_factor=0.25,
-         rotate_factor=30., rotate_clip=2., rotate_prob=0.6),
+    dict(
+        type='ClippedNormalBBoxTransform',
+        scale_factor=0.25,
+        rotate_factor=30.,
+        rotate_clip=2.,
+        rotate_prob=0.6),
 ]
 labeled_pipeline = [
     dict(type='CheckedLoadImage', on_error='raise'),
-    dict(type='GetBBoxCenterScale'),
-    *easy_view_augmentation,
+    dict(type='GetBBoxCenterScale'), *easy_view_augmentation,
     dict(type='TopdownAffine', input_size=_base_.codec['input_size']),
     dict(type='GenerateTarget', encoder=_base_.codec),
     dict(type='PackPoseInputs')
 ]
 unlabeled_pipeline = [
     dict(type='CheckedLoadImage', on_error='raise'),
-    dict(type='GetBBoxCenterScale'),
-    *easy_view_augmentation,
+    dict(type='GetBBoxCenterScale'), *easy_view_augmentation,
     dict(type='TopdownAffine', input_size=_base_.codec['input_size']),
     dict(type='PackPoseInputs')
 ]

@@ -30,27 +30,27 @@ Building blocks (each usable alone; see ``docs/synthetic_data.md``):
 ============================  ==============================================
 """
 from .appearance import PersonAppearance, sample_appearance
+from .body_formats import write_coco_body_layout  # noqa
+from .body_formats import write_aic_layout, write_mpii_layout
 from .coco_format import build_coco_json, image_record, person_annotation
 from .geometry import PersonDrawing, Shape, build_person
 from .layout import PERSON_CATEGORY
-from .pose import (BodyProportions, Placement, PersonPose, evolve_pose,
+from .pose import (BodyProportions, PersonPose, Placement, evolve_pose,
                    sample_pose, sample_proportions)
 from .render import render_background, render_person
 from .scene import (PersonSpec, compose_scene, keypoint_visibility,
                     move_people, render_scene, sample_people)
+from .ubody import generate_ubody_dataset, render_ubody_video  # noqa: F401
 from .visualize import draw_annotations, preview_grid, save_preview
 from .wholebody import generate_wholebody_dataset, write_split
-from .ubody import generate_ubody_dataset, render_ubody_video  # noqa: F401
-from .body_formats import (write_aic_layout, write_coco_body_layout,  # noqa
-                           write_mpii_layout)
 
 __all__ = [
-    'PersonAppearance', 'sample_appearance', 'build_coco_json',
-    'image_record', 'person_annotation', 'PersonDrawing', 'Shape',
-    'build_person', 'PERSON_CATEGORY', 'BodyProportions', 'Placement',
-    'PersonPose', 'evolve_pose', 'sample_pose', 'sample_proportions',
-    'render_background', 'render_person', 'PersonSpec', 'compose_scene',
-    'keypoint_visibility', 'move_people', 'render_scene', 'sample_people',
+    'PersonAppearance', 'sample_appearance', 'build_coco_json', 'image_record',
+    'person_annotation', 'PersonDrawing', 'Shape', 'build_person',
+    'PERSON_CATEGORY', 'BodyProportions', 'Placement', 'PersonPose',
+    'evolve_pose', 'sample_pose', 'sample_proportions', 'render_background',
+    'render_person', 'PersonSpec', 'compose_scene', 'keypoint_visibility',
+    'move_people', 'render_scene', 'sample_people',
     'generate_wholebody_dataset', 'write_split', 'draw_annotations',
     'preview_grid', 'save_preview', 'write_coco_body_layout',
     'write_mpii_layout', 'write_aic_layout'

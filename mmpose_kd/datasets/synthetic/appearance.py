@@ -58,7 +58,8 @@ def shade(color: Color, factor: float) -> Color:
     return tuple(int(v) for v in np.round(c))
 
 
-def _random_color(rng: np.random.Generator, low: int = 30,
+def _random_color(rng: np.random.Generator,
+                  low: int = 30,
                   high: int = 230) -> Color:
     return tuple(int(v) for v in rng.integers(low, high, size=3))
 

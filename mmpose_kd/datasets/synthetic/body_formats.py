@@ -33,8 +33,8 @@ import numpy as np
 from .layout import PERSON_CATEGORY
 from .wholebody import generate_wholebody_dataset
 
-COCO_BODY_FIELDS = ('id', 'image_id', 'category_id', 'bbox', 'area',
-                    'iscrowd', 'keypoints', 'num_keypoints', 'segmentation')
+COCO_BODY_FIELDS = ('id', 'image_id', 'category_id', 'bbox', 'area', 'iscrowd',
+                    'keypoints', 'num_keypoints', 'segmentation')
 VAL_DETECTIONS = 'COCO_val2017_detections_AP_H_56_person.json'
 WILD_DETECTIONS = 'COCO_unlabeled2017_detections_person_faster_rcnn.json'
 AIC_TRAIN_IMAGES = ('ai_challenger_keypoint_train_20170902/'
@@ -45,17 +45,17 @@ _NOSE, _LSHO, _RSHO, _LELB, _RELB, _LWRI, _RWRI = 0, 5, 6, 7, 8, 9, 10
 _LHIP, _RHIP, _LKNE, _RKNE, _LANK, _RANK = 11, 12, 13, 14, 15, 16
 # A derived joint: ('copy', i) | ('mid', i, j) | ('line', t) = thorax +
 # t * (nose - thorax)
-MPII_FROM_COCO = (
-    ('copy', _RANK), ('copy', _RKNE), ('copy', _RHIP), ('copy', _LHIP),
-    ('copy', _LKNE), ('copy', _LANK), ('mid', _LHIP, _RHIP),
-    ('mid', _LSHO, _RSHO), ('line', 0.4), ('line', 1.8), ('copy', _RWRI),
-    ('copy', _RELB), ('copy', _RSHO), ('copy', _LSHO), ('copy', _LELB),
-    ('copy', _LWRI))
-AIC_FROM_COCO = (
-    ('copy', _RSHO), ('copy', _RELB), ('copy', _RWRI), ('copy', _LSHO),
-    ('copy', _LELB), ('copy', _LWRI), ('copy', _RHIP), ('copy', _RKNE),
-    ('copy', _RANK), ('copy', _LHIP), ('copy', _LKNE), ('copy', _LANK),
-    ('line', 1.8), ('mid', _LSHO, _RSHO))
+MPII_FROM_COCO = (('copy', _RANK), ('copy', _RKNE), ('copy', _RHIP),
+                  ('copy', _LHIP), ('copy', _LKNE), ('copy', _LANK),
+                  ('mid', _LHIP, _RHIP), ('mid', _LSHO, _RSHO), ('line', 0.4),
+                  ('line', 1.8), ('copy', _RWRI), ('copy', _RELB),
+                  ('copy', _RSHO), ('copy', _LSHO), ('copy', _LELB), ('copy',
+                                                                      _LWRI))
+AIC_FROM_COCO = (('copy', _RSHO), ('copy', _RELB), ('copy', _RWRI),
+                 ('copy', _LSHO), ('copy', _LELB), ('copy', _LWRI),
+                 ('copy', _RHIP), ('copy', _RKNE), ('copy', _RANK),
+                 ('copy', _LHIP), ('copy', _LKNE), ('copy', _LANK),
+                 ('line', 1.8), ('mid', _LSHO, _RSHO))
 MPII_JOINT_NAMES = ('rank', 'rkne', 'rhip', 'lhip', 'lkne', 'lank', 'pelv',
                     'thrx', 'neck', 'head', 'rwri', 'relb', 'rsho', 'lsho',
                     'lelb', 'lwri')
@@ -80,8 +80,13 @@ def _copy_image(src_root: str, src_dir: str, file_name: str, dst: str):
 def _generated(work_dir: str, num_train: int, num_val: int, img_size,
                seed: int, max_people: int) -> Tuple[str, dict, dict]:
     paths = generate_wholebody_dataset(
-        work_dir, num_train=num_train, num_val=num_val, img_size=img_size,
-        seed=seed, progress=False, max_people=max_people)
+        work_dir,
+        num_train=num_train,
+        num_val=num_val,
+        img_size=img_size,
+        seed=seed,
+        progress=False,
+        max_people=max_people)
     return (paths['data_root'], _load_json(paths['train_ann_file']),
             _load_json(paths['val_ann_file']))
 
@@ -99,7 +104,8 @@ def _body_ann(ann: dict) -> dict:
     return {k: ann[k] for k in COCO_BODY_FIELDS if k in ann}
 
 
-def _detections(anns: Sequence[dict], rng: np.random.Generator,
+def _detections(anns: Sequence[dict],
+                rng: np.random.Generator,
                 image_id_map: Optional[Dict[int, int]] = None) -> List[dict]:
     """COCO detection results from ground-truth boxes: jittered by a few
     pixels, scores in [0.5, 1)."""
@@ -109,13 +115,17 @@ def _detections(anns: Sequence[dict], rng: np.random.Generator,
         jitter = rng.uniform(-2, 2, size=4)
         image_id = ann['image_id'] if image_id_map is None else \
             image_id_map[ann['image_id']]
-        dets.append(dict(
-            image_id=image_id, category_id=1,
-            bbox=[round(float(x + jitter[0]), 2),
-                  round(float(y + jitter[1]), 2),
-                  round(float(max(2., w + jitter[2])), 2),
-                  round(float(max(2., h + jitter[3])), 2)],
-            score=round(float(rng.uniform(0.5, 1.)), 4)))
+        dets.append(
+            dict(
+                image_id=image_id,
+                category_id=1,
+                bbox=[
+                    round(float(x + jitter[0]), 2),
+                    round(float(y + jitter[1]), 2),
+                    round(float(max(2., w + jitter[2])), 2),
+                    round(float(max(2., h + jitter[3])), 2)
+                ],
+                score=round(float(rng.uniform(0.5, 1.)), 4)))
     return dets
 
 
@@ -148,14 +158,16 @@ def write_coco_body_layout(root: str,
         images, anns = _first_instances(coco, limit)
         for img in images:
             _copy_image(src, f'{split}2017', img['file_name'],
-                        osp.join(coco_root, f'{split}2017',
-                                 img['file_name']))
+                        osp.join(coco_root, f'{split}2017', img['file_name']))
         path = osp.join(ann_dir, f'person_keypoints_{split}2017.json')
-        _write_json(path, dict(
-            info=dict(description=f'synthetic COCO body, {split}'),
-            licenses=[], images=images,
-            annotations=[_body_ann(a) for a in anns],
-            categories=categories))
+        _write_json(
+            path,
+            dict(
+                info=dict(description=f'synthetic COCO body, {split}'),
+                licenses=[],
+                images=images,
+                annotations=[_body_ann(a) for a in anns],
+                categories=categories))
         out[f'{split}_ann_file'] = path
         if split == 'val':
             out['val_detections'] = osp.join(det_dir, VAL_DETECTIONS)
@@ -163,8 +175,10 @@ def write_coco_body_layout(root: str,
 
     # The wild images: training images under new ids, with no annotation
     # but detector-style boxes.
-    wild_ids = {img['id']: 900000000 + i
-                for i, img in enumerate(train['images'])}
+    wild_ids = {
+        img['id']: 900000000 + i
+        for i, img in enumerate(train['images'])
+    }
     wild_images = []
     for img in train['images']:
         new_id = wild_ids[img['id']]
@@ -173,9 +187,13 @@ def write_coco_body_layout(root: str,
                     osp.join(coco_root, 'unlabeled2017', file_name))
         wild_images.append(dict(img, id=new_id, file_name=file_name))
     out['wild_ann_file'] = osp.join(ann_dir, 'image_info_unlabeled2017.json')
-    _write_json(out['wild_ann_file'], dict(
-        info=dict(description='synthetic COCO unlabeled2017'), licenses=[],
-        images=wild_images, categories=categories))
+    _write_json(
+        out['wild_ann_file'],
+        dict(
+            info=dict(description='synthetic COCO unlabeled2017'),
+            licenses=[],
+            images=wild_images,
+            categories=categories))
     wild = _detections(train['annotations'], rng, wild_ids)
     out['wild_detections'] = osp.join(det_dir, WILD_DETECTIONS)
     _write_json(out['wild_detections'],
@@ -195,8 +213,10 @@ def _derived_joints(coco_kpts: Sequence[float], recipe) -> np.ndarray:
             joints[k] = [*body[rule[1], :2], body[rule[1], 2] > 0]
         elif rule[0] == 'mid':
             i, j = rule[1:]
-            joints[k] = [*((body[i, :2] + body[j, :2]) / 2),
-                         body[i, 2] > 0 and body[j, 2] > 0]
+            joints[k] = [
+                *((body[i, :2] + body[j, :2]) / 2), body[i, 2] > 0
+                and body[j, 2] > 0
+            ]
         else:
             point = thorax + rule[1] * (body[_NOSE, :2] - thorax)
             joints[k] = [*point, thorax_vis and body[_NOSE, 2] > 0]
@@ -235,11 +255,13 @@ def write_mpii_layout(root: str,
             if not osp.exists(osp.join(mpii_root, 'images', file_name)):
                 _copy_image(src, f'{split}2017', names[ann['image_id']],
                             osp.join(mpii_root, 'images', file_name))
-            entries.append(dict(
-                image=file_name, center=[round(c, 2) for c in center],
-                scale=round(scale, 4),
-                joints=np.round(joints[:, :2], 2).tolist(),
-                joints_vis=joints[:, 2].astype(int).tolist()))
+            entries.append(
+                dict(
+                    image=file_name,
+                    center=[round(c, 2) for c in center],
+                    scale=round(scale, 4),
+                    joints=np.round(joints[:, :2], 2).tolist(),
+                    joints_vis=joints[:, 2].astype(int).tolist()))
             top, neck = joints[9, :2], joints[8, :2]
             size = max(4., float(np.linalg.norm(top - neck)))
             middle = (top + neck) / 2
@@ -250,13 +272,15 @@ def write_mpii_layout(root: str,
     # (2, 2, N) as in the released mpii_gt_val.mat, with its other arrays
     joints = np.stack([np.asarray(e['joints']) for e in entries], axis=-1)
     visible = np.stack([np.asarray(e['joints_vis']) for e in entries], -1)
-    out['headbox_file'] = osp.join(mpii_root, 'annotations',
-                                   'mpii_gt_val.mat')
-    savemat(out['headbox_file'], dict(
-        headboxes_src=np.transpose(np.asarray(headboxes), (1, 2, 0)),
-        pos_gt_src=joints, jnt_missing=1 - visible,
-        dataset_joints=np.array([[[name] for name in MPII_JOINT_NAMES]],
-                                dtype=object)))
+    out['headbox_file'] = osp.join(mpii_root, 'annotations', 'mpii_gt_val.mat')
+    savemat(
+        out['headbox_file'],
+        dict(
+            headboxes_src=np.transpose(np.asarray(headboxes), (1, 2, 0)),
+            pos_gt_src=joints,
+            jnt_missing=1 - visible,
+            dataset_joints=np.array([[[name] for name in MPII_JOINT_NAMES]],
+                                    dtype=object)))
     shutil.rmtree(work)
     return out
 
@@ -288,15 +312,23 @@ def write_aic_layout(root: str,
         # AI Challenger marks visibility 1 (visible) / 2 (occluded) / 3
         # (absent); mmpose's converted file uses COCO's 2 / 0.
         joints[:, 2] *= 2
-        aic_anns.append(dict(
-            id=ann['id'], image_id=ann['image_id'], category_id=1,
-            bbox=ann['bbox'], area=ann['area'], iscrowd=0,
-            keypoints=np.round(joints, 2).reshape(-1).tolist(),
-            num_keypoints=int((joints[:, 2] > 0).sum())))
+        aic_anns.append(
+            dict(
+                id=ann['id'],
+                image_id=ann['image_id'],
+                category_id=1,
+                bbox=ann['bbox'],
+                area=ann['area'],
+                iscrowd=0,
+                keypoints=np.round(joints, 2).reshape(-1).tolist(),
+                num_keypoints=int((joints[:, 2] > 0).sum())))
     path = osp.join(aic_root, 'annotations', 'aic_train.json')
-    _write_json(path, dict(
-        info=dict(description='synthetic AI Challenger, train'),
-        images=new_images, annotations=aic_anns,
-        categories=[dict(supercategory='person', id=1, name='person')]))
+    _write_json(
+        path,
+        dict(
+            info=dict(description='synthetic AI Challenger, train'),
+            images=new_images,
+            annotations=aic_anns,
+            categories=[dict(supercategory='person', id=1, name='person')]))
     shutil.rmtree(work)
     return dict(data_root=aic_root + '/', train_ann_file=path)

@@ -111,14 +111,19 @@ def person_annotation(keypoints: np.ndarray, visibility: np.ndarray,
 
     parts = {name: triplets[sl] for name, sl in PART_FIELDS}
     polygons = mask_polygons(mask) or [[
-        _r(x0), _r(y0), _r(x1), _r(y0), _r(x1), _r(y1), _r(x0), _r(y1)]]
+        _r(x0), _r(y0),
+        _r(x1), _r(y0),
+        _r(x1), _r(y1),
+        _r(x0), _r(y1)
+    ]]
     return dict(
         segmentation=polygons,
         num_keypoints=int((parts['keypoints'][:, 2] > 0).sum()),
         area=_r(max(area, 1.0)),
         iscrowd=0,
         keypoints=_flat(parts['keypoints']),
-        bbox=[_r(x0), _r(y0), _r(x1 - x0), _r(y1 - y0)],
+        bbox=[_r(x0), _r(y0), _r(x1 - x0),
+              _r(y1 - y0)],
         category_id=PERSON_CATEGORY['id'],
         face_box=part_box(triplets[FACE_SLICE], width, height),
         lefthand_box=part_box(triplets[LEFT_HAND_SLICE], width, height),
@@ -136,8 +141,11 @@ def person_annotation(keypoints: np.ndarray, visibility: np.ndarray,
 
 def image_record(image_id: int, file_name: str, width: int,
                  height: int) -> Dict:
-    return dict(id=int(image_id), file_name=file_name, width=int(width),
-                height=int(height))
+    return dict(
+        id=int(image_id),
+        file_name=file_name,
+        width=int(width),
+        height=int(height))
 
 
 def build_coco_json(images: Sequence[Dict],

@@ -19,7 +19,7 @@ from . import layout as L
 from .appearance import (BIG_TOE_COLOR, FINGER_COLORS, HEEL_COLOR,
                          JOINT_COLORS, SMALL_TOE_COLOR, PersonAppearance,
                          shade)
-from .pose import Placement, PersonPose
+from .pose import PersonPose, Placement
 
 SIDES = ('left', 'right')
 # The person's left side appears on the image right (front-facing person).
@@ -62,7 +62,8 @@ class PersonDrawing:
             return p @ rot.T + offset
 
         shapes = [
-            replace(s, points=warp(s.points), width=s.width * placement.height)
+            replace(
+                s, points=warp(s.points), width=s.width * placement.height)
             for s in self.shapes
         ]
         return PersonDrawing(keypoints=warp(self.keypoints), shapes=shapes)
@@ -93,7 +94,10 @@ def outward_normal(angle: float, side: str, frame: float = 0.0) -> np.ndarray:
     return rotation(frame) @ n
 
 
-def ellipse(center, ax: float, ay: float, angle: float = 0.0,
+def ellipse(center,
+            ax: float,
+            ay: float,
+            angle: float = 0.0,
             n: int = 28) -> np.ndarray:
     t = np.linspace(0, 2 * np.pi, n, endpoint=False)
     pts = np.stack([ax * np.cos(t), ay * np.sin(t)], axis=1)
@@ -137,21 +141,39 @@ class _Builder:
 
     def fill(self, points, color, group, outline=None, width=0.0):
         self.shapes.append(
-            Shape('fill', np.asarray(points, float), tuple(color),
-                  L.GROUP_ID[group], width=width, outline=outline))
+            Shape(
+                'fill',
+                np.asarray(points, float),
+                tuple(color),
+                L.GROUP_ID[group],
+                width=width,
+                outline=outline))
 
     def line(self, points, color, group, width, closed=False):
         self.shapes.append(
-            Shape('line', np.asarray(points, float), tuple(color),
-                  L.GROUP_ID[group], width=width, closed=closed))
+            Shape(
+                'line',
+                np.asarray(points, float),
+                tuple(color),
+                L.GROUP_ID[group],
+                width=width,
+                closed=closed))
 
     def limb(self, p0, p1, w0, w1, color, group, outline_w):
-        self.fill(capsule(p0, p1, w0, w1), color, group,
-                  outline=shade(color, 0.55), width=outline_w)
+        self.fill(
+            capsule(p0, p1, w0, w1),
+            color,
+            group,
+            outline=shade(color, 0.55),
+            width=outline_w)
 
     def joint_pad(self, center, radius, color, group):
-        self.fill(circle(center, radius), color, group,
-                  outline=shade(color, 0.5), width=radius * 0.25)
+        self.fill(
+            circle(center, radius),
+            color,
+            group,
+            outline=shade(color, 0.5),
+            width=radius * 0.25)
 
 
 def _layout_head(pose: PersonPose, neck: np.ndarray, up: np.ndarray):
@@ -181,23 +203,35 @@ def _layout_head(pose: PersonPose, neck: np.ndarray, up: np.ndarray):
         to_canonical
 
 
-def _draw_head(bld: _Builder, pose: PersonPose, app: PersonAppearance,
-               center, a, b, tilt, face, ears, to_canonical):
+def _draw_head(bld: _Builder, pose: PersonPose, app: PersonAppearance, center,
+               a, b, tilt, face, ears, to_canonical):
     skin_dark = shade(app.skin, 0.7)
     line_w = 0.035 * a
     for ear in ears:
-        bld.fill(ellipse(ear, 0.16 * a, 0.26 * b, tilt), shade(app.skin, 0.85),
-                 'head', outline=skin_dark, width=line_w)
-    bld.fill(ellipse(center, a, b, tilt, n=40), app.skin, 'head',
-             outline=skin_dark, width=line_w)
+        bld.fill(
+            ellipse(ear, 0.16 * a, 0.26 * b, tilt),
+            shade(app.skin, 0.85),
+            'head',
+            outline=skin_dark,
+            width=line_w)
+    bld.fill(
+        ellipse(center, a, b, tilt, n=40),
+        app.skin,
+        'head',
+        outline=skin_dark,
+        width=line_w)
     if not app.bald:
         t = np.linspace(np.pi + 0.12, 2 * np.pi - 0.12, 20)
         arc = np.stack([1.05 * np.cos(t), 1.05 * np.sin(t)], axis=1)
         x = np.linspace(0.97, -0.97, 15)
         h = app.hairline
         hairline = np.stack([x, -h + (h - 0.2) * np.abs(x)**6], axis=1)
-        bld.fill(to_canonical(np.concatenate([arc, hairline])), app.hair,
-                 'head', outline=shade(app.hair, 0.6), width=line_w)
+        bld.fill(
+            to_canonical(np.concatenate([arc, hairline])),
+            app.hair,
+            'head',
+            outline=shade(app.hair, 0.6),
+            width=line_w)
     # jaw contour, drawn where the 17 jaw landmarks are
     bld.line(face[L.FACE_JAW], skin_dark, 'head', 0.06 * a)
     brow = shade(app.hair, 0.8) if not app.bald else shade(app.skin, 0.45)
@@ -207,11 +241,15 @@ def _draw_head(bld: _Builder, pose: PersonPose, app: PersonAppearance,
     bld.line(face[L.FACE_NOSE_BASE], shade(app.skin, 0.55), 'head', 0.08 * a)
     for sl in L.FACE_EYES:
         eye = face[sl]
-        bld.fill(eye, (245, 245, 245), 'head', outline=(40, 30, 30),
-                 width=0.06 * a)
+        bld.fill(
+            eye, (245, 245, 245), 'head', outline=(40, 30, 30), width=0.06 * a)
         bld.fill(circle(eye.mean(axis=0), 0.075 * a), app.iris, 'head')
-    bld.fill(face[L.FACE_OUTER_LIP], app.lips, 'head',
-             outline=shade(app.lips, 0.6), width=0.05 * a)
+    bld.fill(
+        face[L.FACE_OUTER_LIP],
+        app.lips,
+        'head',
+        outline=shade(app.lips, 0.6),
+        width=0.05 * a)
     if pose.mouth_open > 0.02:
         bld.fill(face[L.FACE_INNER_LIP], (40, 20, 60), 'head')
     else:
@@ -261,8 +299,12 @@ def _draw_hand(bld: _Builder, pose: PersonPose, app: PersonAppearance,
                side: str, kpts, palm_outline):
     group = f'{side}_hand'
     palm = pose.proportions.palm
-    bld.fill(palm_outline, app.skin, group, outline=shade(app.skin, 0.6),
-             width=0.05 * palm)
+    bld.fill(
+        palm_outline,
+        app.skin,
+        group,
+        outline=shade(app.skin, 0.6),
+        width=0.05 * palm)
     # the pinky first, so that the thumb ends up on top
     for f in reversed(range(5)):
         pts = kpts[list(L.FINGER_CHAINS[f])]
@@ -304,14 +346,19 @@ def _draw_foot(bld: _Builder, pose: PersonPose, app: PersonAppearance,
         circle(big_toe, 0.13 * length),
         circle(small_toe, 0.11 * length)
     ])
-    bld.fill(convex_hull(blob), app.shoes, group,
-             outline=shade(app.shoes, 0.5), width=0.03 * length)
+    bld.fill(
+        convex_hull(blob),
+        app.shoes,
+        group,
+        outline=shade(app.shoes, 0.5),
+        width=0.03 * length)
     bld.fill(circle(heel, 0.09 * length), HEEL_COLOR[i], group)
     bld.fill(circle(small_toe, 0.075 * length), SMALL_TOE_COLOR[i], group)
     bld.fill(circle(big_toe, 0.095 * length), BIG_TOE_COLOR[i], group)
 
 
-def build_person(pose: PersonPose, appearance: PersonAppearance,
+def build_person(pose: PersonPose,
+                 appearance: PersonAppearance,
                  arm_order: Tuple[str, str] = SIDES) -> PersonDrawing:
     """Lay out one person: 133 keypoints and the shapes that draw them.
 
@@ -406,21 +453,29 @@ def build_person(pose: PersonPose, appearance: PersonAppearance,
         sl + left * 0.015 + up * 0.01, waist_l, hl + [0.025, 0.035],
         hr + [-0.025, 0.035], waist_r
     ])
-    bld.fill(torso, app.shirt, 'torso', outline=shade(app.shirt, 0.55),
-             width=outline_w)
+    bld.fill(
+        torso,
+        app.shirt,
+        'torso',
+        outline=shade(app.shirt, 0.55),
+        width=outline_w)
     trunks = np.array([
         waist_l + up * 0.01, hl + [0.03, 0.04], pelvis + [0.0, 0.06],
         hr + [-0.03, 0.04], waist_r + up * 0.01
     ])
-    bld.fill(trunks, app.pants, 'torso', outline=shade(app.pants, 0.55),
-             width=outline_w)
+    bld.fill(
+        trunks,
+        app.pants,
+        'torso',
+        outline=shade(app.pants, 0.55),
+        width=outline_w)
     for side in SIDES:
         bld.joint_pad(hip[side], P.thigh_width * 0.36,
                       JOINT_COLORS['hip'][SIDES.index(side)], 'torso')
 
     # neck and head
-    bld.limb(neck - up * 0.01, head[0], P.neck_width, P.neck_width,
-             app.skin, 'neck', outline_w)
+    bld.limb(neck - up * 0.01, head[0], P.neck_width, P.neck_width, app.skin,
+             'neck', outline_w)
     _draw_head(bld, pose, app, *head[:5], ears, head[6])
 
     # arms and hands in front of the body

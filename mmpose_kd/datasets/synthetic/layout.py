@@ -14,11 +14,10 @@ import numpy as np
 # ---------------------------------------------------------------------------
 # COCO-WholeBody keypoint layout (133 points)
 # ---------------------------------------------------------------------------
-BODY_NAMES = (
-    'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear',
-    'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow',
-    'left_wrist', 'right_wrist', 'left_hip', 'right_hip', 'left_knee',
-    'right_knee', 'left_ankle', 'right_ankle')
+BODY_NAMES = ('nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear',
+              'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow',
+              'left_wrist', 'right_wrist', 'left_hip', 'right_hip',
+              'left_knee', 'right_knee', 'left_ankle', 'right_ankle')
 FOOT_NAMES = ('left_big_toe', 'left_small_toe', 'left_heel', 'right_big_toe',
               'right_small_toe', 'right_heel')
 
@@ -124,8 +123,8 @@ EAR_CENTERS = np.array([[-1.0, -0.08], [1.0, -0.08]])
 #   ring 13-16, pinky 17-20 (MCP, PIP, DIP, tip).
 # ---------------------------------------------------------------------------
 FINGER_NAMES = ('thumb', 'index', 'middle', 'ring', 'pinky')
-FINGER_CHAINS = ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12),
-                 (13, 14, 15, 16), (17, 18, 19, 20))
+FINGER_CHAINS = ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16),
+                 (17, 18, 19, 20))
 # Base joint of every finger in the hand frame, in palm lengths: u along the
 # hand (wrist -> knuckles), w towards the thumb side.
 FINGER_BASES_UW = np.array([[0.22, 0.30], [1.00, 0.30], [1.05, 0.08],

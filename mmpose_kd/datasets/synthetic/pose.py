@@ -74,12 +74,25 @@ ANGLE_RANGES: Dict[str, Tuple[float, float]] = dict(
 
 # Standard deviation of one evolve_pose step (step=1.0) per field.
 MOTION_STEP_STD: Dict[str, float] = dict(
-    torso_lean=1.0, head_tilt=1.5, face_yaw=0.02, mouth_open=0.01,
-    smile=0.005, brow_raise=0.005, shoulder_abduction=4.0,
-    elbow_flexion=5.0, wrist_bend=3.0, upper_arm_scale=0.01,
-    forearm_scale=0.01, hip_abduction=2.0, knee_flexion=3.0, foot_out=2.0,
-    thigh_scale=0.005, shin_scale=0.005, finger_spread=0.04,
-    finger_curl=0.04, thumb_angle=1.5)
+    torso_lean=1.0,
+    head_tilt=1.5,
+    face_yaw=0.02,
+    mouth_open=0.01,
+    smile=0.005,
+    brow_raise=0.005,
+    shoulder_abduction=4.0,
+    elbow_flexion=5.0,
+    wrist_bend=3.0,
+    upper_arm_scale=0.01,
+    forearm_scale=0.01,
+    hip_abduction=2.0,
+    knee_flexion=3.0,
+    foot_out=2.0,
+    thigh_scale=0.005,
+    shin_scale=0.005,
+    finger_spread=0.04,
+    finger_curl=0.04,
+    thumb_angle=1.5)
 
 
 @dataclass(frozen=True)
@@ -114,8 +127,7 @@ class PersonPose:
     palm_facing: np.ndarray = field(
         default_factory=lambda: np.array([True, True]))
     finger_spread: np.ndarray = field(default_factory=lambda: np.ones(2))
-    finger_curl: np.ndarray = field(
-        default_factory=lambda: np.zeros((2, 5)))
+    finger_curl: np.ndarray = field(default_factory=lambda: np.zeros((2, 5)))
     thumb_angle: np.ndarray = field(default_factory=lambda: np.zeros(2))
 
 
@@ -137,9 +149,9 @@ def sample_proportions(rng: np.random.Generator) -> BodyProportions:
     base = BodyProportions()
     values = {}
     for f in dataclasses.fields(base):
-        jitter = (0.95, 1.15) if f.name in ('head_half_width',
-                                            'head_half_height',
-                                            'palm') else (0.92, 1.08)
+        jitter = (0.95,
+                  1.15) if f.name in ('head_half_width', 'head_half_height',
+                                      'palm') else (0.92, 1.08)
         values[f.name] = getattr(base, f.name) * float(rng.uniform(*jitter))
     return BodyProportions(**values)
 
@@ -226,6 +238,6 @@ def evolve_pose(rng: np.random.Generator,
     for name, std in MOTION_STEP_STD.items():
         value = getattr(pose, name)
         delta = rng.normal(0.0, std * step, size=np.shape(value))
-        changes[name] = value + (float(delta) if np.ndim(value) == 0
-                                 else delta)
+        changes[name] = value + (
+            float(delta) if np.ndim(value) == 0 else delta)
     return clip_pose(dataclasses.replace(pose, **changes))

@@ -53,8 +53,8 @@ def render_person(canvas: np.ndarray, label_map: np.ndarray,
                 width = max(1, int(round(shape.width)))
                 cv2.polylines(canvas, pts, True, shape.outline, width,
                               cv2.LINE_AA, SHIFT)
-                cv2.polylines(label_map, pts, True, label, width,
-                              cv2.LINE_8, SHIFT)
+                cv2.polylines(label_map, pts, True, label, width, cv2.LINE_8,
+                              SHIFT)
         elif shape.kind == 'line':
             width = max(1, int(round(shape.width)))
             cv2.polylines(canvas, pts, shape.closed, shape.color, width,
@@ -72,8 +72,9 @@ def render_person(canvas: np.ndarray, label_map: np.ndarray,
 
 def _smooth_noise(rng, width, height, cells, channels=3, amplitude=255.0):
     grid = rng.uniform(0, amplitude, size=(cells, cells, channels))
-    return cv2.resize(grid.astype(np.float32), (width, height),
-                      interpolation=cv2.INTER_CUBIC)
+    return cv2.resize(
+        grid.astype(np.float32), (width, height),
+        interpolation=cv2.INTER_CUBIC)
 
 
 def _stripes(rng, width, height):
@@ -103,9 +104,9 @@ def _room(rng, width, height):
     wall[horizon:] = floor_color * ramp[:, None, None]
     # planks / tiles on the floor
     for x in np.arange(0, width, rng.uniform(15, 40)):
-        cv2.line(wall, (int(x), horizon), (int(x + (x - width / 2) * 0.6),
-                                           height), floor_color * 0.7, 1,
-                 cv2.LINE_AA)
+        cv2.line(wall, (int(x), horizon),
+                 (int(x + (x - width / 2) * 0.6), height), floor_color * 0.7,
+                 1, cv2.LINE_AA)
     return wall
 
 
@@ -137,14 +138,16 @@ def render_background(rng: np.random.Generator, width: int,
                         float(rng.uniform(0, 180)), 0, 360, color, -1,
                         cv2.LINE_AA)
         elif shape == 1:
-            pts = np.stack([cx + rng.uniform(-size, size, 4),
-                            cy + rng.uniform(-size, size, 4)], 1)
+            pts = np.stack([
+                cx + rng.uniform(-size, size, 4),
+                cy + rng.uniform(-size, size, 4)
+            ], 1)
             cv2.fillPoly(img, [_fixed(pts)], color, cv2.LINE_AA, SHIFT)
         else:
-            p2 = (cx + rng.uniform(-2, 2) * size, cy + rng.uniform(-2, 2) *
-                  size)
-            cv2.line(img, (int(cx), int(cy)), (int(p2[0]), int(p2[1])),
-                     color, int(rng.integers(1, 5)), cv2.LINE_AA)
+            p2 = (cx + rng.uniform(-2, 2) * size,
+                  cy + rng.uniform(-2, 2) * size)
+            cv2.line(img, (int(cx), int(cy)), (int(p2[0]), int(p2[1])), color,
+                     int(rng.integers(1, 5)), cv2.LINE_AA)
     if rng.random() < 0.5:
         img = cv2.GaussianBlur(img, (3, 3), 0)
     return img

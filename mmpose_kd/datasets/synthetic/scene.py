@@ -28,7 +28,7 @@ from . import layout as L
 from .appearance import PersonAppearance, sample_appearance
 from .coco_format import person_annotation
 from .geometry import SIDES, PersonDrawing, build_person
-from .pose import Placement, PersonPose, evolve_pose, sample_pose
+from .pose import PersonPose, Placement, evolve_pose, sample_pose
 from .render import decode_label, render_background, render_person
 
 # How much of the image height a person's standing height takes, by the
@@ -77,8 +77,10 @@ def _sample_placement(rng, width, height, slot, num_people, partial):
         else:
             cy = height * 0.5 - rng.uniform(0.1, 0.25) * person_h
     rotation = float(np.clip(rng.normal(0.0, 10.0), -40.0, 40.0))
-    return Placement(center=(float(cx), float(cy)), height=float(person_h),
-                     rotation=rotation)
+    return Placement(
+        center=(float(cx), float(cy)),
+        height=float(person_h),
+        rotation=rotation)
 
 
 def sample_people(rng: np.random.Generator,
@@ -124,15 +126,14 @@ def sample_people(rng: np.random.Generator,
                 spec = candidate
                 break
         if spec is None:
-            fallback = Placement(center=(width / 2, height / 2),
-                                 height=0.6 * height)
+            fallback = Placement(
+                center=(width / 2, height / 2), height=0.6 * height)
             spec = PersonSpec(pose, appearance, fallback, arm_order)
         people.append(spec)
     return people
 
 
-def sample_upper_body_people(rng: np.random.Generator, width: int,
-                             height: int,
+def sample_upper_body_people(rng: np.random.Generator, width: int, height: int,
                              num_people: int) -> List[PersonSpec]:
     """People framed from the head to about the waist, side by side."""
     people = []
@@ -143,14 +144,15 @@ def sample_upper_body_people(rng: np.random.Generator, width: int,
         center_x = (slot + 0.5 + rng.uniform(-0.15, 0.15)) / num_people * \
             width
         center_y = head_top + _HEAD_TOP_TO_PELVIS * person_height
-        placement = Placement(center=(float(center_x), float(center_y)),
-                              height=float(person_height),
-                              rotation=float(np.clip(rng.normal(0, 5), -15,
-                                                     15)))
+        placement = Placement(
+            center=(float(center_x), float(center_y)),
+            height=float(person_height),
+            rotation=float(np.clip(rng.normal(0, 5), -15, 15)))
         arm_order = SIDES if rng.random() < 0.5 else SIDES[::-1]
         people.append(
-            PersonSpec(sample_pose(rng), sample_appearance(rng), placement,
-                       arm_order))
+            PersonSpec(
+                sample_pose(rng), sample_appearance(rng), placement,
+                arm_order))
     return people
 
 
@@ -178,9 +180,8 @@ def keypoint_visibility(keypoints: np.ndarray, label_map: np.ndarray,
     return vis
 
 
-def compose_scene(background: np.ndarray,
-                  people: Sequence[PersonSpec]) -> Tuple[np.ndarray,
-                                                         List[Dict]]:
+def compose_scene(background: np.ndarray, people: Sequence[PersonSpec]
+                  ) -> Tuple[np.ndarray, List[Dict]]:
     """Paint ``people`` (back to front) onto a copy of ``background``.
 
     Returns:
@@ -235,7 +236,8 @@ def render_scene(rng: np.random.Generator,
     return compose_scene(background, people)
 
 
-def move_people(rng: np.random.Generator, people: Sequence[PersonSpec],
+def move_people(rng: np.random.Generator,
+                people: Sequence[PersonSpec],
                 step: float = 1.0) -> List[PersonSpec]:
     """The same people one frame later: poses take an
     :func:`~.pose.evolve_pose` step and placements drift a little."""
@@ -244,10 +246,13 @@ def move_people(rng: np.random.Generator, people: Sequence[PersonSpec],
         p = person.placement
         drift = rng.normal(0.0, 0.004 * p.height * step, size=2)
         placement = dataclasses.replace(
-            p, center=(p.center[0] + float(drift[0]),
-                       p.center[1] + float(drift[1])),
+            p,
+            center=(p.center[0] + float(drift[0]),
+                    p.center[1] + float(drift[1])),
             rotation=p.rotation + float(rng.normal(0.0, 0.5 * step)))
-        moved.append(dataclasses.replace(
-            person, pose=evolve_pose(rng, person.pose, step),
-            placement=placement))
+        moved.append(
+            dataclasses.replace(
+                person,
+                pose=evolve_pose(rng, person.pose, step),
+                placement=placement))
     return moved

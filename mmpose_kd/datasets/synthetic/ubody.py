@@ -32,13 +32,9 @@ from typing import Dict, List, Sequence, Tuple
 import cv2
 import numpy as np
 
-from .appearance import sample_appearance
 from .coco_format import build_coco_json, image_record
-from .geometry import SIDES
-from .pose import Placement, sample_pose
 from .render import render_background
-from .scene import (PersonSpec, compose_scene, move_people,  # noqa: F401
-                    sample_upper_body_people)
+from .scene import compose_scene, move_people, sample_upper_body_people
 
 DEFAULT_SCENES = ('Fitness', 'Interview', 'TalkShow')
 VIDEO_FPS = 30
@@ -63,8 +59,12 @@ def video_rng(seed: int, scene_index: int,
     return np.random.default_rng([seed, 7, scene_index, video_index])
 
 
-def render_ubody_video(seed: int, scene_index: int, video_index: int,
-                       num_frames: int, width: int, height: int,
+def render_ubody_video(seed: int,
+                       scene_index: int,
+                       video_index: int,
+                       num_frames: int,
+                       width: int,
+                       height: int,
                        max_people: int = 2
                        ) -> Tuple[List[np.ndarray], List[List[Dict]]]:
     """The frames (BGR uint8) of one video and each frame's annotation
@@ -82,13 +82,14 @@ def render_ubody_video(seed: int, scene_index: int, video_index: int,
     return frames, annotations
 
 
-def write_video(path: str, frames: Sequence[np.ndarray],
+def write_video(path: str,
+                frames: Sequence[np.ndarray],
                 fps: int = VIDEO_FPS) -> None:
     """Encode ``frames`` with OpenCV (mp4v)."""
     height, width = frames[0].shape[:2]
     os.makedirs(osp.dirname(path), exist_ok=True)
-    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*VIDEO_FOURCC),
-                             fps, (width, height))
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*VIDEO_FOURCC), fps,
+                             (width, height))
     if not writer.isOpened():
         raise OSError(f'OpenCV cannot write {VIDEO_FOURCC} video {path}')
     try:
@@ -144,24 +145,24 @@ def generate_ubody_dataset(out_dir: str,
         from tqdm import tqdm
         jobs = tqdm(jobs, desc='synthetic UBody', unit='video')
     scene_videos: Dict[str, List[str]] = {scene: [] for scene in scenes}
-    records: Dict[str, Tuple[list, list]] = {scene: ([], []) for scene in
-                                             scenes}
+    records: Dict[str, Tuple[list,
+                             list]] = {scene: ([], [])
+                                       for scene in scenes}
     for scene_index, video_index in jobs:
         scene = scenes[scene_index]
         video = video_name(scene, video_index)
         scene_videos[scene].append(video)
-        frames, frame_anns = render_ubody_video(seed, scene_index,
-                                                video_index, frames_per_video,
-                                                width, height, max_people)
-        write_video(osp.join(out_dir, 'videos', scene, video + '.mp4'),
-                    frames)
+        frames, frame_anns = render_ubody_video(seed, scene_index, video_index,
+                                                frames_per_video, width,
+                                                height, max_people)
+        write_video(osp.join(out_dir, 'videos', scene, video + '.mp4'), frames)
         images, annotations = records[scene]
         for frame_number, anns in enumerate(frame_anns, start=1):
             image_id = len(images) + 1  # ids restart in every scene file
             images.append(
                 image_record(image_id,
-                             frame_file_name(video, frame_number,
-                                             video_index), width, height))
+                             frame_file_name(video, frame_number, video_index),
+                             width, height))
             for ann in anns:
                 annotations.append(
                     dict(ann, id=len(annotations) + 1, image_id=image_id))
@@ -170,7 +171,8 @@ def generate_ubody_dataset(out_dir: str,
                         'keypoint_annotation.json')
         os.makedirs(osp.dirname(path), exist_ok=True)
         coco = build_coco_json(
-            images, annotations,
+            images,
+            annotations,
             description=f'mmpose_kd synthetic UBody, scene {scene}')
         with open(path, 'w') as f:
             json.dump(coco, f, separators=(',', ':'))
@@ -178,19 +180,24 @@ def generate_ubody_dataset(out_dir: str,
     def list_name(video):
         return video.split('_Trim')[0]
 
-    intra_test = sorted(list_name(videos[-1])
-                        for videos in scene_videos.values())
+    intra_test = sorted(
+        list_name(videos[-1]) for videos in scene_videos.values())
     held_out_scenes = list(scenes)[len(scenes) - inter_test_scenes:]
-    inter_test = sorted(list_name(v) for s in held_out_scenes
-                        for v in scene_videos[s])
+    inter_test = sorted(
+        list_name(v) for s in held_out_scenes for v in scene_videos[s])
     os.makedirs(osp.join(out_dir, 'splits'), exist_ok=True)
-    np.save(osp.join(out_dir, 'splits', 'intra_scene_test_list.npy'),
-            np.array(intra_test))
-    np.save(osp.join(out_dir, 'splits', 'inter_scene_test_list.npy'),
-            np.array(inter_test))
-    return dict(data_root=out_dir, scenes=scene_videos,
-                intra_test=intra_test, inter_test=inter_test,
-                num_frames=len(scenes) * videos_per_scene * frames_per_video)
+    np.save(
+        osp.join(out_dir, 'splits', 'intra_scene_test_list.npy'),
+        np.array(intra_test))
+    np.save(
+        osp.join(out_dir, 'splits', 'inter_scene_test_list.npy'),
+        np.array(inter_test))
+    return dict(
+        data_root=out_dir,
+        scenes=scene_videos,
+        intra_test=intra_test,
+        inter_test=inter_test,
+        num_frames=len(scenes) * videos_per_scene * frames_per_video)
 
 
 __all__ = [

@@ -23,11 +23,12 @@ def _triplets(ann: Dict) -> np.ndarray:
     ])
 
 
-def draw_annotations(image: np.ndarray, annotations: Sequence[Dict],
+def draw_annotations(image: np.ndarray,
+                     annotations: Sequence[Dict],
                      scale: float = 2.0) -> np.ndarray:
     """A ``scale``-times enlarged copy of ``image`` with the annotations."""
-    out = cv2.resize(image, None, fx=scale, fy=scale,
-                     interpolation=cv2.INTER_CUBIC)
+    out = cv2.resize(
+        image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
 
     def pt(xy):
         return (int(round(xy[0] * scale)), int(round(xy[1] * scale)))
@@ -35,8 +36,8 @@ def draw_annotations(image: np.ndarray, annotations: Sequence[Dict],
     for ann in annotations:
         kpts = _triplets(ann)
         x, y, w, h = ann['bbox']
-        cv2.rectangle(out, pt((x, y)), pt((x + w, y + h)), (255, 255, 255),
-                      1, cv2.LINE_AA)
+        cv2.rectangle(out, pt((x, y)), pt((x + w, y + h)), (255, 255, 255), 1,
+                      cv2.LINE_AA)
         for box in ('face_box', 'lefthand_box', 'righthand_box'):
             bx, by, bw, bh = ann[box]
             if bw > 0:
@@ -51,16 +52,18 @@ def draw_annotations(image: np.ndarray, annotations: Sequence[Dict],
                 continue
             radius = 3 if i < 23 else 1
             if v == 2:
-                cv2.circle(out, pt((kx, ky)), radius, VISIBLE, -1,
-                           cv2.LINE_AA)
+                cv2.circle(out, pt((kx, ky)), radius, VISIBLE, -1, cv2.LINE_AA)
             else:
                 cv2.circle(out, pt((kx, ky)), radius + 1, OCCLUDED, 1,
                            cv2.LINE_AA)
     return out
 
 
-def preview_grid(seed: int = 0, img_size=256, num_images: int = 2,
-                 scale: float = 1.5, split: str = 'train',
+def preview_grid(seed: int = 0,
+                 img_size=256,
+                 num_images: int = 2,
+                 scale: float = 1.5,
+                 split: str = 'train',
                  max_people: int = 3,
                  upper_body_fraction: float = 0.0) -> np.ndarray:
     """The first ``num_images`` images of ``split`` exactly as
@@ -73,10 +76,11 @@ def preview_grid(seed: int = 0, img_size=256, num_images: int = 2,
     for index in range(num_images):
         image, anns = render_image(seed, split, index, width, height,
                                    max_people, upper_body_fraction)
-        plain = cv2.resize(image, None, fx=scale, fy=scale,
-                           interpolation=cv2.INTER_CUBIC)
-        rows.append(np.concatenate(
-            [plain, draw_annotations(image, anns, scale)], axis=1))
+        plain = cv2.resize(
+            image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        rows.append(
+            np.concatenate([plain, draw_annotations(image, anns, scale)],
+                           axis=1))
     return np.concatenate(rows, axis=0)
 
 
@@ -87,6 +91,7 @@ def save_preview(path: str, image: np.ndarray) -> None:
         from PIL import Image
         rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
         Image.fromarray(rgb).quantize(
-            colors=256, dither=Image.Dither.NONE).save(path, optimize=True)
+            colors=256, dither=Image.Dither.NONE).save(
+                path, optimize=True)
     elif not cv2.imwrite(path, image):
         raise OSError(f'could not write preview image {path}')

@@ -25,12 +25,16 @@ from .coco_format import build_coco_json, image_record
 from .scene import render_scene
 
 SPLITS = dict(
-    train=dict(code=0, img_dir='train2017',
-               ann_file='annotations/coco_wholebody_train_v1.0.json',
-               first_image_id=1),
-    val=dict(code=1, img_dir='val2017',
-             ann_file='annotations/coco_wholebody_val_v1.0.json',
-             first_image_id=1_000_001),
+    train=dict(
+        code=0,
+        img_dir='train2017',
+        ann_file='annotations/coco_wholebody_train_v1.0.json',
+        first_image_id=1),
+    val=dict(
+        code=1,
+        img_dir='val2017',
+        ann_file='annotations/coco_wholebody_val_v1.0.json',
+        first_image_id=1_000_001),
 )
 # annotation id = image id * ANN_ID_STRIDE + index of the person
 ANN_ID_STRIDE = 10
@@ -64,16 +68,21 @@ def image_rng(seed: int, split: str, index: int) -> np.random.Generator:
     return np.random.default_rng([seed, SPLITS[split]['code'], index])
 
 
-def render_image(seed: int, split: str, index: int, width: int, height: int,
-                 max_people: int = 3, upper_body_fraction: float = 0.0):
+def render_image(seed: int,
+                 split: str,
+                 index: int,
+                 width: int,
+                 height: int,
+                 max_people: int = 3,
+                 upper_body_fraction: float = 0.0):
     """Image ``index`` of ``split`` and its people, exactly as
     :func:`write_split` writes them."""
     rng = image_rng(seed, split, index)
     # no extra draw at fraction 0: the default data stays byte-identical
     upper_body = bool(upper_body_fraction) and \
         rng.random() < upper_body_fraction
-    return render_scene(rng, width, height, max_people=max_people,
-                        upper_body=upper_body)
+    return render_scene(
+        rng, width, height, max_people=max_people, upper_body=upper_body)
 
 
 def write_split(out_dir: str,
@@ -120,11 +129,17 @@ def write_split(out_dir: str,
             annotations.append(
                 dict(ann, id=image_id * ANN_ID_STRIDE + k, image_id=image_id))
     coco = build_coco_json(
-        images, annotations,
-        extra_info=dict(split=split, seed=int(seed), width=width,
-                        height=height, max_people=int(max_people),
-                        **({'upper_body_fraction': float(upper_body_fraction)}
-                           if upper_body_fraction else {})))
+        images,
+        annotations,
+        extra_info=dict(
+            split=split,
+            seed=int(seed),
+            width=width,
+            height=height,
+            max_people=int(max_people),
+            **({
+                'upper_body_fraction': float(upper_body_fraction)
+            } if upper_body_fraction else {})))
     with open(ann_path, 'w') as f:
         json.dump(coco, f, separators=(',', ':'))
     return ann_path
@@ -176,4 +191,3 @@ def generate_wholebody_dataset(out_dir: str,
                                                  float(upper_body_fraction))
         paths[f'{split}_img_dir'] = SPLITS[split]['img_dir'] + '/'
     return paths
-

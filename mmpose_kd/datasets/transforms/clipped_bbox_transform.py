@@ -22,7 +22,6 @@ from typing import Dict, Optional
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmcv.transforms.utils import cache_randomness
-
 from mmpose.registry import TRANSFORMS
 
 
@@ -65,8 +64,8 @@ class ClippedNormalBBoxTransform(BaseTransform):
                  rotate_prob: float = 0.6) -> None:
         super().__init__()
         for name, value in (('scale_factor', scale_factor),
-                            ('rotate_factor', rotate_factor),
-                            ('rotate_clip', rotate_clip)):
+                            ('rotate_factor', rotate_factor), ('rotate_clip',
+                                                               rotate_clip)):
             if not value >= 0:
                 raise ValueError(f'ClippedNormalBBoxTransform: {name} must '
                                  f'be >= 0, got {value!r}')
@@ -74,8 +73,8 @@ class ClippedNormalBBoxTransform(BaseTransform):
             raise ValueError('ClippedNormalBBoxTransform: scale_factor must '
                              f'be < 1 (the scale stays positive), got '
                              f'{scale_factor!r}')
-        for name, value in (('scale_prob', scale_prob),
-                            ('rotate_prob', rotate_prob)):
+        for name, value in (('scale_prob', scale_prob), ('rotate_prob',
+                                                         rotate_prob)):
             if not 0 <= value <= 1:
                 raise ValueError(f'ClippedNormalBBoxTransform: {name} must '
                                  f'be in [0, 1], got {value!r}')
@@ -88,8 +87,8 @@ class ClippedNormalBBoxTransform(BaseTransform):
     @cache_randomness
     def _get_transform_params(self, num_bboxes: int):
         sf, rf = self.scale_factor, self.rotate_factor
-        scale = np.clip(np.random.randn(num_bboxes, 1) * sf + 1, 1 - sf,
-                        1 + sf)
+        scale = np.clip(
+            np.random.randn(num_bboxes, 1) * sf + 1, 1 - sf, 1 + sf)
         scale = np.where(
             np.random.rand(num_bboxes, 1) < self.scale_prob, scale, 1.)
         limit = self.rotate_clip * rf

@@ -31,7 +31,6 @@ import mmcv
 import numpy as np
 from mmengine import fileio
 from mmengine.logging import print_log
-
 from mmpose.datasets.transforms import LoadImage
 from mmpose.registry import TRANSFORMS
 
@@ -155,7 +154,7 @@ class CheckedLoadImage(LoadImage):
                              f'{list(ON_ERROR)}, got {on_error!r}')
         if kwargs.get('ignore_empty'):
             raise ValueError(
-                "CheckedLoadImage: ignore_empty skips without counting; use "
+                'CheckedLoadImage: ignore_empty skips without counting; use '
                 "on_error='skip'")
         super().__init__(**kwargs)
         self.on_error = on_error
@@ -172,12 +171,10 @@ class CheckedLoadImage(LoadImage):
                 return client.get(path)
             return fileio.get(path, backend_args=self.backend_args)
         except FileNotFoundError as err:
-            raise ImageLoadError(
-                f'image file {path} does not exist') from err
+            raise ImageLoadError(f'image file {path} does not exist') from err
         except Exception as err:  # remote backends raise their own types
-            raise ImageLoadError(
-                f'image file {path} cannot be read '
-                f'({type(err).__name__}: {err})') from err
+            raise ImageLoadError(f'image file {path} cannot be read '
+                                 f'({type(err).__name__}: {err})') from err
 
     def _decode(self, data: bytes, path: str) -> np.ndarray:
         if not data:
@@ -186,12 +183,11 @@ class CheckedLoadImage(LoadImage):
         if problem:
             raise ImageLoadError(f'image file {path} is damaged: {problem}')
         try:
-            img = mmcv.imfrombytes(data, flag=self.color_type,
-                                   backend=self.imdecode_backend)
+            img = mmcv.imfrombytes(
+                data, flag=self.color_type, backend=self.imdecode_backend)
         except Exception as err:  # cv2.error, PIL's errors, ...
-            raise ImageLoadError(
-                f'image file {path} cannot be decoded '
-                f'({type(err).__name__}: {err})') from err
+            raise ImageLoadError(f'image file {path} cannot be decoded '
+                                 f'({type(err).__name__}: {err})') from err
         if img is None:
             raise ImageLoadError(
                 f'image file {path} cannot be decoded: not an image or '

@@ -180,18 +180,17 @@ class SemiCutOcclude(BaseTransform):
         num, _, height, width = images.shape
         num_kpts = keypoints.shape[1]
         num_patches = self.num_patches
-        boxes = torch.zeros(num, num_patches, 4, dtype=torch.long,
-                            device=device)
+        boxes = torch.zeros(
+            num, num_patches, 4, dtype=torch.long, device=device)
         if num == 0 or num_kpts == 0 or num_patches == 0:
             return (images if inplace else images.clone()), boxes
 
         rand = _Random(_as_generator(generator) or self.generator, device)
         if self.official_placement:
-            return self._official_cut_occlude(images, keypoints, rand,
-                                              inplace)
+            return self._official_cut_occlude(images, keypoints, rand, inplace)
         # Pixel figures are given at ref_size; scale them per axis.
-        scale_cpu = torch.tensor([width / self.ref_size[0],
-                                  height / self.ref_size[1]])
+        scale_cpu = torch.tensor(
+            [width / self.ref_size[0], height / self.ref_size[1]])
         scale_xy = scale_cpu.to(device)
 
         # Which image each one borrows from: any other image of the batch.
@@ -209,10 +208,10 @@ class SemiCutOcclude(BaseTransform):
         src_xy = keypoints[source_image].gather(
             1, src_kpt[..., None].expand(-1, -1, 2))
         jitter = self.jitter_std * scale_xy
-        dst_c = torch.round(dst_xy + rand.randn((num, num_patches, 2)) *
-                            jitter).long()
-        src_c = torch.round(src_xy + rand.randn((num, num_patches, 2)) *
-                            jitter).long()
+        dst_c = torch.round(dst_xy +
+                            rand.randn((num, num_patches, 2)) * jitter).long()
+        src_c = torch.round(src_xy +
+                            rand.randn((num, num_patches, 2)) * jitter).long()
         low, high = self.half_size_range
         half = low + (high - low) * rand.rand((num, num_patches, 2))
         half = torch.round(half * scale_xy).long()
@@ -221,10 +220,10 @@ class SemiCutOcclude(BaseTransform):
         shift = src_c - dst_c  # source px = destination px + shift
         # Pasted region: patch rectangle, inside the destination image, and
         # with its source inside the source image (an intersection of boxes).
-        start = torch.maximum(dst_c - half, torch.maximum(
-            torch.zeros_like(shift), -shift))
-        end = torch.minimum(dst_c + half, torch.minimum(size - shift,
-                                                        size.expand_as(shift)))
+        start = torch.maximum(dst_c - half,
+                              torch.maximum(torch.zeros_like(shift), -shift))
+        end = torch.minimum(dst_c + half,
+                            torch.minimum(size - shift, size.expand_as(shift)))
         nonempty = patch_ok & (end > start).all(dim=-1)
         start = torch.where(nonempty[..., None], start, 0)
         end = torch.where(nonempty[..., None], end, 0)
@@ -301,15 +300,14 @@ class SemiCutOcclude(BaseTransform):
                 off_x = abs((sx1 - sx0) - dst_w)
                 off_y = abs((sy1 - sy0) - dst_h)
                 a0, a1 = _slice(sx0 + (off_x if xs == 0 else 0),
-                                sx1 - (off_x if xe == width - 1 else 0),
-                                width)
+                                sx1 - (off_x if xe == width - 1 else 0), width)
                 b0, b1 = _slice(sy0 + (off_y if ys == 0 else 0),
                                 sy1 - (off_y if ye == height - 1 else 0),
                                 height)
                 boxes[i][p] = [xs, ys, xe, ye]
                 same = (a1 - a0, b1 - b0) == (dst_w, dst_h)
-                writes.append((i, ys, ye, xs, xe,
-                               (s, b0, b1, a0, a1) if same else None))
+                writes.append(
+                    (i, ys, ye, xs, xe, (s, b0, b1, a0, a1) if same else None))
 
         # Read every source before any write (sources are input pixels).
         pixels = []
@@ -326,8 +324,8 @@ class SemiCutOcclude(BaseTransform):
                 out[i, :, ys:ye, xs:xe] = 0
             else:
                 out[i, :, ys:ye, xs:xe] = patch
-        return out, torch.tensor(boxes, dtype=torch.long,
-                                 device=images.device).view(num, count, 4)
+        return out, torch.tensor(
+            boxes, dtype=torch.long, device=images.device).view(num, count, 4)
 
     def _official_draws(self, num: int, num_kpts: int,
                         rand: '_Random') -> Dict[str, Tensor]:
@@ -415,20 +413,26 @@ class _Random:
     def __init__(self, generator: Optional[torch.Generator], device):
         self.generator = generator
         self.device = device
-        self.sample_device = (generator.device
-                              if generator is not None else device)
+        self.sample_device = (
+            generator.device if generator is not None else device)
 
     def rand(self, shape: Sequence[int]) -> Tensor:
-        return torch.rand(shape, generator=self.generator,
-                          device=self.sample_device).to(self.device)
+        return torch.rand(
+            shape, generator=self.generator,
+            device=self.sample_device).to(self.device)
 
     def randn(self, shape: Sequence[int]) -> Tensor:
-        return torch.randn(shape, generator=self.generator,
-                           device=self.sample_device).to(self.device)
+        return torch.randn(
+            shape, generator=self.generator,
+            device=self.sample_device).to(self.device)
 
     def randint(self, low: int, high: int, shape: Sequence[int]) -> Tensor:
-        return torch.randint(low, high, shape, generator=self.generator,
-                             device=self.sample_device).to(self.device)
+        return torch.randint(
+            low,
+            high,
+            shape,
+            generator=self.generator,
+            device=self.sample_device).to(self.device)
 
 
 def _as_generator(generator: GeneratorLike) -> Optional[torch.Generator]:

@@ -6,9 +6,9 @@ images, the format the SSPCM configs' unlabeled dataset reads
 Not imported by ``mmpose_kd`` itself: it registers nothing, and the
 detector part imports mmdet.
 """
-from .builder import (DETECTION_FILE, IMAGE_DIR, IMAGE_INFO_FILE,
-                      SUMMARY_FILE, Summary, UnlabeledSetBuilder,
-                      UnlabeledSetError, build_unlabeled_set)
+from .builder import (DETECTION_FILE, IMAGE_DIR, IMAGE_INFO_FILE, SUMMARY_FILE,
+                      Summary, UnlabeledSetBuilder, UnlabeledSetError,
+                      build_unlabeled_set)
 from .detections import (DetectionFile, DetectionFileError, DetectorError,
                          MMDetDetector, PersonBoxFilter)
 from .sources import FrameSampling, VideoReadError, scan_folder

@@ -14,9 +14,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from .detections import (IMAGE_SKIPPED, MALFORMED, NOT_IN_INPUT,
                          PERSON_CATEGORY_ID, DetectionFile, PersonBoxFilter)
-from .sources import (FrameSampling, ImageDecoder, SourceFile,
-                      VideoReadError, frame_file_name, iter_video_frames,
-                      scan_folder)
+from .sources import (FrameSampling, ImageDecoder, SourceFile, VideoReadError,
+                      frame_file_name, iter_video_frames, scan_folder)
 
 #: Where things go under the output folder. ``images/`` is the
 #: ``data_prefix.img`` of the dataset; the two json files are its
@@ -30,12 +29,15 @@ IMAGE_MODES = ('symlink', 'hardlink', 'copy')
 # COCO's person category with its 17 keypoints, as in COCO's own
 # image_info files; mmpose reads the categories into its metainfo.
 PERSON_CATEGORY = dict(
-    id=PERSON_CATEGORY_ID, name='person', supercategory='person',
-    keypoints=['nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear',
-               'left_shoulder', 'right_shoulder', 'left_elbow',
-               'right_elbow', 'left_wrist', 'right_wrist', 'left_hip',
-               'right_hip', 'left_knee', 'right_knee', 'left_ankle',
-               'right_ankle'])
+    id=PERSON_CATEGORY_ID,
+    name='person',
+    supercategory='person',
+    keypoints=[
+        'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear',
+        'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow',
+        'left_wrist', 'right_wrist', 'left_hip', 'right_hip', 'left_knee',
+        'right_knee', 'left_ankle', 'right_ankle'
+    ])
 
 
 class UnlabeledSetError(RuntimeError):
@@ -54,8 +56,7 @@ class Summary:
     boxes_kept: int = 0
     boxes_dropped: Dict[str, int] = field(default_factory=dict)
     skipped: List[Dict[str, str]] = field(default_factory=list)
-    malformed_detections: List[Dict[str, object]] = field(
-        default_factory=list)
+    malformed_detections: List[Dict[str, object]] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)
     outputs: Dict[str, str] = field(default_factory=dict)
     settings: Dict[str, object] = field(default_factory=dict)
@@ -111,6 +112,7 @@ def _place_image(src: str, dst: str, mode: str) -> None:
 
 def _write_json(obj, path: str) -> None:
     from mmpose_kd.utils.atomic_io import atomic_write_text
+
     # one atomic write: a crash never leaves a half-written file that the
     # dataset would then fail to parse
     atomic_write_text(json.dumps(obj, separators=(',', ':')), path)
@@ -119,14 +121,21 @@ def _write_json(obj, path: str) -> None:
 class UnlabeledSetBuilder:
     """Builds the unlabeled set; see :func:`build_unlabeled_set`."""
 
-    def __init__(self, input_dir: str, out_dir: str, *,
+    def __init__(self,
+                 input_dir: str,
+                 out_dir: str,
+                 *,
                  detector: Optional[Callable] = None,
                  detection_file: Optional[DetectionFile] = None,
-                 score_thr: float = 0.5, det_cat_id: int = 0,
+                 score_thr: float = 0.5,
+                 det_cat_id: int = 0,
                  sampling: FrameSampling = FrameSampling(interval=1),
-                 image_mode: str = 'symlink', frame_ext: str = 'jpg',
-                 jpeg_quality: int = 95, strict: bool = False,
-                 overwrite: bool = False, progress: bool = True,
+                 image_mode: str = 'symlink',
+                 frame_ext: str = 'jpg',
+                 jpeg_quality: int = 95,
+                 strict: bool = False,
+                 overwrite: bool = False,
+                 progress: bool = True,
                  warnings: Sequence[str] = ()):
         if (detector is None) == (detection_file is None):
             raise ValueError('give exactly one of a detector or a '
@@ -149,11 +158,14 @@ class UnlabeledSetBuilder:
         self.strict = strict
         self.overwrite = overwrite
         self.progress = progress
-        self.summary = Summary(settings=dict(
-            boxes_from=('detector' if detector is not None else
-                        f'detection file {detection_file.path}'),
-            score_thr=float(score_thr), det_cat_id=det_cat_id,
-            frame_sampling=sampling.describe(), image_mode=image_mode),
+        self.summary = Summary(
+            settings=dict(
+                boxes_from=('detector' if detector is not None else
+                            f'detection file {detection_file.path}'),
+                score_thr=float(score_thr),
+                det_cat_id=det_cat_id,
+                frame_sampling=sampling.describe(),
+                image_mode=image_mode),
             warnings=list(warnings))
         self.dropped = Counter()
         self.images: List[dict] = []
@@ -161,7 +173,9 @@ class UnlabeledSetBuilder:
         self._skipped_names = set()
 
     # ------------------------------------------------------------ helpers
-    def _skip(self, source: SourceFile, reason: str,
+    def _skip(self,
+              source: SourceFile,
+              reason: str,
               fatal_in_strict: bool = True) -> None:
         if self.strict and fatal_in_strict:
             raise UnlabeledSetError(
@@ -174,9 +188,13 @@ class UnlabeledSetBuilder:
     def _add_entry(self, file_name: str, img, extra: dict) -> None:
         height, width = img.shape[:2]
         image_id = len(self.images) + 1
-        self.images.append(dict(id=image_id, file_name=file_name,
-                                width=int(width), height=int(height),
-                                **extra))
+        self.images.append(
+            dict(
+                id=image_id,
+                file_name=file_name,
+                width=int(width),
+                height=int(height),
+                **extra))
         kept = 0
         for category, score, xyxy in self._detections(file_name, img):
             bbox, reason = self.box_filter(category, score, xyxy, width,
@@ -184,9 +202,12 @@ class UnlabeledSetBuilder:
             if reason is not None:
                 self.dropped[reason] += 1
                 continue
-            self.boxes.append(dict(image_id=image_id,
-                                   category_id=PERSON_CATEGORY_ID,
-                                   bbox=bbox, score=float(score)))
+            self.boxes.append(
+                dict(
+                    image_id=image_id,
+                    category_id=PERSON_CATEGORY_ID,
+                    bbox=bbox,
+                    score=float(score)))
             kept += 1
         self.summary.boxes_kept += kept
         self.summary.entries_with_boxes += int(kept > 0)
@@ -209,9 +230,8 @@ class UnlabeledSetBuilder:
         except ImageLoadError as err:
             self._skip(source, f'broken image: {err}')
             return
-        _place_image(source.path,
-                     osp.join(self.out_dir, IMAGE_DIR, source.rel),
-                     self.image_mode)
+        _place_image(source.path, osp.join(self.out_dir, IMAGE_DIR,
+                                           source.rel), self.image_mode)
         self._add_entry(source.rel, img, {})
         self.summary.images += 1
 
@@ -221,8 +241,7 @@ class UnlabeledSetBuilder:
                   if self.frame_ext == 'jpg' else [])
         frames = 0
         try:
-            for index, frame in iter_video_frames(source.path,
-                                                  self.sampling):
+            for index, frame in iter_video_frames(source.path, self.sampling):
                 name = frame_file_name(source.rel, index, self.frame_ext)
                 dst = osp.join(self.out_dir, IMAGE_DIR, name)
                 os.makedirs(osp.dirname(dst), exist_ok=True)
@@ -261,8 +280,11 @@ class UnlabeledSetBuilder:
                 f'input folder {self.input_dir!r} holds no image or video '
                 f'({len(sources)} file(s) in all)')
         decode = ImageDecoder()
-        bar = tqdm(sources, unit='file', disable=not self.progress,
-                   dynamic_ncols=True)
+        bar = tqdm(
+            sources,
+            unit='file',
+            disable=not self.progress,
+            dynamic_ncols=True)
         for source in bar:
             if source.kind == 'image':
                 self._image(source, decode)
@@ -271,13 +293,15 @@ class UnlabeledSetBuilder:
             else:
                 # not an input at all (a README, a label file): named, but
                 # never fatal
-                self._skip(source, 'not an image or video (suffix '
-                           f'{osp.splitext(source.rel)[1] or "none"!r})',
-                           fatal_in_strict=False)
-            bar.set_postfix(images=self.summary.images,
-                            frames=self.summary.frames,
-                            boxes=self.summary.boxes_kept,
-                            skipped=len(self.summary.skipped))
+                self._skip(
+                    source, 'not an image or video (suffix '
+                    f'{osp.splitext(source.rel)[1] or "none"!r})',
+                    fatal_in_strict=False)
+            bar.set_postfix(
+                images=self.summary.images,
+                frames=self.summary.frames,
+                boxes=self.summary.boxes_kept,
+                skipped=len(self.summary.skipped))
         bar.close()
         if self.detection_file is not None:
             self._account_detection_file()
@@ -319,7 +343,8 @@ class UnlabeledSetBuilder:
                 date_created=datetime.now(timezone.utc).isoformat(
                     timespec='seconds'),
                 source=osp.abspath(self.input_dir),
-                **{k: v for k, v in self.summary.settings.items()}),
+                **{k: v
+                   for k, v in self.summary.settings.items()}),
             licenses=[],
             categories=[PERSON_CATEGORY],
             images=self.images)
@@ -331,8 +356,8 @@ class UnlabeledSetBuilder:
             bbox_file=osp.abspath(det_path),
             images=osp.abspath(osp.join(self.out_dir, IMAGE_DIR)),
             summary=osp.abspath(osp.join(self.out_dir, SUMMARY_FILE)))
-        _write_json(self.summary.to_dict(),
-                    osp.join(self.out_dir, SUMMARY_FILE))
+        _write_json(self.summary.to_dict(), osp.join(self.out_dir,
+                                                     SUMMARY_FILE))
 
 
 def build_unlabeled_set(input_dir: str, out_dir: str, **kwargs) -> Summary:

@@ -47,8 +47,8 @@ class PersonBoxFilter:
         self.category = category
 
     def __call__(self, category, score: float, xyxy: Sequence[float],
-                 width: int, height: int
-                 ) -> Tuple[Optional[List[float]], Optional[str]]:
+                 width: int,
+                 height: int) -> Tuple[Optional[List[float]], Optional[str]]:
         """``(COCO xywh box, None)`` when kept, else ``(None, reason)``."""
         if category != self.category:
             return None, OTHER_CATEGORY
@@ -59,8 +59,12 @@ class PersonBoxFilter:
         y1, y2 = min(max(y1, 0.), height), min(max(y2, 0.), height)
         if x2 - x1 < 1 or y2 - y1 < 1:
             return None, EMPTY_BOX
-        return [round(x1, 2), round(y1, 2), round(x2 - x1, 2),
-                round(y2 - y1, 2)], None
+        return [
+            round(x1, 2),
+            round(y1, 2),
+            round(x2 - x1, 2),
+            round(y2 - y1, 2)
+        ], None
 
 
 # ------------------------------------------------------------ detection file
@@ -187,7 +191,10 @@ class MMDetDetector:
     often carry a few).
     """
 
-    def __init__(self, config: str, checkpoint: str, device: str = 'cpu',
+    def __init__(self,
+                 config: str,
+                 checkpoint: str,
+                 device: str = 'cpu',
                  cfg_options: Optional[dict] = None):
         from mmpose_kd.utils.config import resolve_config_path
         try:  # 'mmdet::rtmdet/...' names a config of the installed mmdet
@@ -247,8 +254,8 @@ class MMDetDetector:
         dataset_meta = meta.get('dataset_meta') or {}
         classes = dataset_meta.get('classes') or meta.get('CLASSES')
         if classes is not None:
-            model.dataset_meta = dict(model.dataset_meta or {},
-                                      classes=tuple(classes))
+            model.dataset_meta = dict(
+                model.dataset_meta or {}, classes=tuple(classes))
         self.classes = tuple(model.dataset_meta.get('classes') or ())
         self.model = model
 
@@ -262,21 +269,25 @@ class MMDetDetector:
                 f'--det-checkpoint {path!r} holds no weights') from err
         own = model.state_dict()
         missing = [k for k in own if k not in state]
-        shapes = [f'{k}: checkpoint {tuple(v.shape)} vs model '
-                  f'{tuple(own[k].shape)}' for k, v in state.items()
-                  if k in own and hasattr(v, 'shape')
-                  and tuple(v.shape) != tuple(own[k].shape)]
+        shapes = [
+            f'{k}: checkpoint {tuple(v.shape)} vs model '
+            f'{tuple(own[k].shape)}' for k, v in state.items() if k in own
+            and hasattr(v, 'shape') and tuple(v.shape) != tuple(own[k].shape)
+        ]
         if missing or shapes:
+
             def show(keys):
                 return (', '.join(keys[:5]) +
-                        (f' ... ({len(keys)} in all)' if len(keys) > 5
-                         else '')) or 'none'
+                        (f' ... ({len(keys)} in all)' if len(keys) > 5 else '')
+                        ) or 'none'
+
             raise DetectorError(
                 f'--det-checkpoint {path!r} does not match the detector '
                 f'of --det-config: missing keys: {show(missing)}; shape '
                 f'mismatches: {show(shapes)}')
         unexpected = [k for k in state if k not in own]
-        model.load_state_dict({k: v for k, v in state.items() if k in own},
+        model.load_state_dict({k: v
+                               for k, v in state.items() if k in own},
                               strict=True)
         return unexpected
 
@@ -285,12 +296,12 @@ class MMDetDetector:
             return str(self.classes[label])
         return None
 
-    def __call__(self, img: np.ndarray
-                 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def __call__(self,
+                 img: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         import torch
         data = self.pipeline(dict(img=img, img_id=0))
-        data = dict(inputs=[data['inputs']],
-                    data_samples=[data['data_samples']])
+        data = dict(
+            inputs=[data['inputs']], data_samples=[data['data_samples']])
         with torch.no_grad():
             result = self.model.test_step(data)[0]
         pred = result.pred_instances

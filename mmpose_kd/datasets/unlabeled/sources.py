@@ -13,8 +13,7 @@ import numpy as np
 
 #: Suffixes read as still images (what OpenCV, mmcv's default decoder,
 #: reads) and as videos (what OpenCV's FFmpeg backend usually opens).
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff',
-                    '.webp')
+IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg',
                     '.mpeg', '.wmv')
 

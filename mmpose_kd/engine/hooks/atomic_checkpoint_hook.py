@@ -99,6 +99,6 @@ def use_atomic_checkpoint_hook(cfg) -> None:
     ``apply_runtime_defaults``."""
     hooks = cfg.get('default_hooks', None)
     checkpoint = hooks.get('checkpoint', None) if hooks else None
-    if checkpoint is not None and checkpoint.get('type') in (
-            'CheckpointHook', CheckpointHook):
+    if checkpoint is not None and checkpoint.get('type') in ('CheckpointHook',
+                                                             CheckpointHook):
         hooks['checkpoint'] = dict(checkpoint, type='AtomicCheckpointHook')

@@ -2,7 +2,6 @@
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import IterBasedTrainLoop
-
 from mmpose.registry import HOOKS
 
 

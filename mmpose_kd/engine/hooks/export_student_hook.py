@@ -3,8 +3,8 @@ import os.path as osp
 
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
-
 from mmpose.registry import HOOKS
+
 from mmpose_kd.utils.export import DEPLOY_PREFIXES, export_checkpoint
 
 
@@ -36,8 +36,9 @@ class ExportStudentHook(Hook):
         if prefix is None:
             raise ValueError(f'ExportStudentHook: no deploy prefix known for '
                              f'{type(model).__name__}; set `prefix`.')
-        out = osp.join(runner.work_dir, self.filename.format(
-            epoch=runner.epoch, iter=runner.iter))
+        out = osp.join(
+            runner.work_dir,
+            self.filename.format(epoch=runner.epoch, iter=runner.iter))
         # ``checkpoint`` is complete here (EMA already swapped in).
         if runner.rank == 0:
             export_checkpoint(checkpoint, out, prefix)

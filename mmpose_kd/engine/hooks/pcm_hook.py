@@ -38,7 +38,8 @@ class PCMSnapshotHook(Hook):
       ``train/pcm_kept_fraction_epoch`` and ``train/pcm_inconsistency_epoch``
       and logs them.
 
-    It owns only this state; the PCM itself is :mod:`mmpose_kd.models.semi.pcm`.
+    It owns only this state; the PCM itself is
+    :mod:`mmpose_kd.models.semi.pcm`.
     Its priority (BELOW_NORMAL) runs it at epoch end after mmpose's
     ``SyncBuffersHook`` (NORMAL; the snapshots get the synchronised BN
     statistics) and before the ``CheckpointHook`` (VERY_LOW; an epoch's
@@ -114,7 +115,7 @@ class PCMSnapshotHook(Hook):
             return
         if set(state) != {'A', 'B'}:
             raise KeyError(f"PCMSnapshotHook: checkpoint['{CHECKPOINT_KEY}'] "
-                           f"must have keys A and B, got {sorted(state)}")
+                           f'must have keys A and B, got {sorted(state)}')
         # The live networks are not loaded yet; install at before_train.
         self._restored_state = state
 
@@ -131,7 +132,8 @@ class PCMSnapshotHook(Hook):
             return
         for name, value in means.items():
             runner.message_hub.update_scalar(f'train/{name}_epoch', value)
-        text = ', '.join(f'{name} {value:.4f}' for name, value in means.items())
+        text = ', '.join(f'{name} {value:.4f}'
+                         for name, value in means.items())
         runner.logger.info(f'PCM epoch {runner.epoch + 1} means: {text}')
 
 

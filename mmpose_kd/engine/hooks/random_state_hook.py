@@ -58,11 +58,14 @@ def capture_random_states() -> dict:
     version, mt_state, gauss_next = random.getstate()
     name, keys, pos, has_gauss, cached = np.random.get_state()
     states = dict(
-        python=dict(version=version, state=list(mt_state),
-                    gauss_next=gauss_next),
-        numpy=dict(name=name, keys=torch.from_numpy(keys.astype(np.int64)),
-                   pos=int(pos), has_gauss=int(has_gauss),
-                   cached_gaussian=float(cached)),
+        python=dict(
+            version=version, state=list(mt_state), gauss_next=gauss_next),
+        numpy=dict(
+            name=name,
+            keys=torch.from_numpy(keys.astype(np.int64)),
+            pos=int(pos),
+            has_gauss=int(has_gauss),
+            cached_gaussian=float(cached)),
         torch=torch.get_rng_state())
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         states['cuda'] = torch.cuda.get_rng_state_all()
@@ -72,12 +75,12 @@ def capture_random_states() -> dict:
 def restore_random_states(states: dict) -> None:
     """Undo :func:`capture_random_states`."""
     python = states['python']
-    random.setstate((python['version'], tuple(python['state']),
-                     python['gauss_next']))
+    random.setstate(
+        (python['version'], tuple(python['state']), python['gauss_next']))
     numpy = states['numpy']
     np.random.set_state(
-        (numpy['name'], numpy['keys'].numpy().astype(np.uint32),
-         numpy['pos'], numpy['has_gauss'], numpy['cached_gaussian']))
+        (numpy['name'], numpy['keys'].numpy().astype(np.uint32), numpy['pos'],
+         numpy['has_gauss'], numpy['cached_gaussian']))
     torch.set_rng_state(states['torch'])
     if 'cuda' in states and torch.cuda.is_available():
         cuda_states = states['cuda']

@@ -5,9 +5,9 @@ from typing import Dict, Iterable, List, Optional
 import torch
 from mmengine.dist import all_reduce, get_world_size
 from mmengine.hooks import Hook, LoggerHook
+from mmpose.registry import HOOKS
 from torch.utils.data import DataLoader
 
-from mmpose.registry import HOOKS
 from mmpose_kd.datasets.transforms.loading import SkipCounter
 
 # The attributes that lead from a dataloader to the transforms: dataloader
@@ -79,8 +79,10 @@ class SkippedImageCountHook(Hook):
         self._at_epoch_start = 0
 
     def _train_dataloaders(self, runner) -> List[DataLoader]:
-        return [value for value in vars(runner.train_loop).values()
-                if isinstance(value, DataLoader)]
+        return [
+            value for value in vars(runner.train_loop).values()
+            if isinstance(value, DataLoader)
+        ]
 
     def _collect_counters(self, runner) -> None:
         """Walk the dataloaders for counters, once per epoch boundary (a
@@ -106,14 +108,17 @@ class SkippedImageCountHook(Hook):
         self._at_epoch_start = self._offset
         if self.interval is None:
             self._log_interval = next(
-                (hook.interval for hook in runner.hooks
-                 if isinstance(hook, LoggerHook)), 1)
+                (hook.interval
+                 for hook in runner.hooks if isinstance(hook, LoggerHook)), 1)
 
     def before_train_epoch(self, runner) -> None:
         self._collect_counters(runner)
         self._at_epoch_start = self.total(runner)
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
                          outputs=None) -> None:
         if self.every_n_train_iters(runner, self._log_interval) or \
                 self.end_of_epoch(runner.train_dataloader, batch_idx):

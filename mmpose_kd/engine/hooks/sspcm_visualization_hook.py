@@ -55,7 +55,9 @@ class SSPCMVisualizationHook(Hook):
         self.out_dir = out_dir
         self.scale = int(scale)
 
-    def before_train_iter(self, runner, batch_idx: int,
+    def before_train_iter(self,
+                          runner,
+                          batch_idx: int,
                           data_batch=None) -> None:
         if self._due(runner):
             _model(runner).request_visuals()
@@ -129,7 +131,10 @@ class SSPCMVisualizationHook(Hook):
         if self.scale == 1:
             return image.copy()
         return cv2.resize(
-            image, None, fx=self.scale, fy=self.scale,
+            image,
+            None,
+            fx=self.scale,
+            fy=self.scale,
             interpolation=cv2.INTER_NEAREST)
 
     def _point(self, xy) -> tuple:

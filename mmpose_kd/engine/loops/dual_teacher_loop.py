@@ -127,8 +127,9 @@ class SemiSupervisedEpochBasedTrainLoop(EpochBasedTrainLoop):
 def _split_dataloader_cfg(dataloader) -> Tuple:
     if not (isinstance(dataloader, dict)
             and set(DATALOADER_PARTS) <= set(dataloader)):
-        got = (sorted(dataloader) if isinstance(dataloader, dict) else
-               type(dataloader).__name__)
+        got = (
+            sorted(dataloader)
+            if isinstance(dataloader, dict) else type(dataloader).__name__)
         raise ValueError(
             'SemiSupervisedEpochBasedTrainLoop needs train_dataloader = '
             'dict(labeled=<dataloader cfg>, unlabeled=<dataloader cfg>), got '

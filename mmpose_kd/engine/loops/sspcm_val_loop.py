@@ -55,15 +55,16 @@ class _MultiNetworkEvaluation:
                 f'{type(self).__name__}: {type(model).__name__} has no '
                 f'networks {list(networks)}; scoring the model itself, '
                 'metrics without a network prefix',
-                logger='current', level=logging.WARNING)
+                logger='current',
+                level=logging.WARNING)
             self.networks = None
             self.evaluators = {}
             return
         self.evaluators: Dict[str, Evaluator] = {}
         for key in networks:
             evaluator = (
-                self.evaluator if key == networks[0] else
-                _build_evaluator(self.runner, evaluator_cfg))
+                self.evaluator if key == networks[0] else _build_evaluator(
+                    self.runner, evaluator_cfg))
             _suffix_outfiles(evaluator, key)
             if self.evaluator.dataset_meta is not None:
                 evaluator.dataset_meta = self.evaluator.dataset_meta
@@ -100,19 +101,20 @@ class _MultiNetworkEvaluation:
             f'before_{stage}_iter', batch_idx=idx, data_batch=data_batch)
         with autocast(enabled=self.fp16):
             if self.networks is None:
-                outputs = (self.runner.model.val_step(data_batch)
-                           if stage == 'val' else
-                           self.runner.model.test_step(data_batch))
-                self.evaluator.process(data_samples=outputs,
-                                       data_batch=data_batch)
+                outputs = (
+                    self.runner.model.val_step(data_batch) if stage == 'val'
+                    else self.runner.model.test_step(data_batch))
+                self.evaluator.process(
+                    data_samples=outputs, data_batch=data_batch)
             else:
                 model = _unwrap(self.runner.model)
                 data = model.data_preprocessor(data_batch, False)
-                per_network = model.predict_networks(
-                    data['inputs'], data['data_samples'], self.networks)
+                per_network = model.predict_networks(data['inputs'],
+                                                     data['data_samples'],
+                                                     self.networks)
                 for key, evaluator in self.evaluators.items():
-                    evaluator.process(data_samples=per_network[key],
-                                      data_batch=data_batch)
+                    evaluator.process(
+                        data_samples=per_network[key], data_batch=data_batch)
                 outputs = per_network[self.primary_network]
         self.runner.call_hook(
             f'after_{stage}_iter',

@@ -4,8 +4,8 @@ import functools
 import os
 import os.path as osp
 from contextlib import nullcontext
-from urllib.parse import urlparse
 from typing import Dict, Optional, Tuple, Union
+from urllib.parse import urlparse
 
 import torch
 import torch.nn as nn
@@ -13,17 +13,18 @@ from mmengine.config import Config, ConfigDict
 from mmengine.dist import barrier, get_dist_info
 from mmengine.logging import print_log
 from mmengine.model import BaseModel
-from torch import Tensor
-
 from mmpose.registry import MODELS
 from mmpose.utils.typing import ForwardResults, OptSampleList, SampleList
-from mmpose_kd.utils.checkpoint import (extract_state_dict, load_checkpoint_file,
-                                        load_into, strip_prefix)
+from torch import Tensor
+
+from mmpose_kd.utils.checkpoint import (extract_state_dict,
+                                        load_checkpoint_file, load_into,
+                                        strip_prefix)
 from mmpose_kd.utils.config import resolve_config_path
 from mmpose_kd.utils.recorder import record_method_output
+from ..loss_guard import check_finite_losses
 from .frozen import FrozenModule
 from .keypoint_map import build_keypoint_map, check_keypoint_map
-from ..loss_guard import check_finite_losses
 
 ModelSpec = Union[dict, ConfigDict, str]
 
@@ -106,8 +107,10 @@ def fetch_checkpoint(path: str, config_key: str) -> str:
         if osp.isfile(cached):
             return
         os.makedirs(osp.dirname(cached), exist_ok=True)
-        print_log(f'Downloading {path} (config key `{config_key}`) to '
-                  f'{cached}', logger='current')
+        print_log(
+            f'Downloading {path} (config key `{config_key}`) to '
+            f'{cached}',
+            logger='current')
         try:
             # writes a temporary file and renames it: never a partial file
             download_url_to_file(path, cached, progress=False)
@@ -176,7 +179,9 @@ class DWPoseTwoStageDistiller(BaseModel):
     its ``init_cfg`` names, in the stock RTMPose configs the CSPNeXt
     pre-trained on AI Challenger + COCO, as in the released code) with
     ``L = L_gt + r(t) * (alpha * L_fea + beta * L_logit)``, where ``L_fea``
-    matches the last backbone stage (:class:`FeatureDistillLoss`), ``L_logit``
+    matches the last level of ``extract_feat`` (:class:`FeatureDistillLoss`):
+    the last backbone stage (RTMPose), or with a neck its last level (RTMW:
+    the CSPNeXtPAFPN stride-32 output, the RTMWHead's main input), ``L_logit``
     matches the head outputs over all keypoints (SimCC or heatmaps), and
     ``r(t) = 1 - (t-1)/t_max`` decays with the training progress ``t``
     (epochs in epoch-based loops, iterations in iteration-based loops), set
@@ -206,7 +211,9 @@ class DWPoseTwoStageDistiller(BaseModel):
         stage (int): 1 or 2.
         feature_distill (dict, optional): stage-1 feature loss config,
             e.g. ``dict(type='FeatureDistillLoss', student_channels=768,
-            teacher_channels=1024, alpha=7e-5)`` (the released value).
+            teacher_channels=1024, alpha=7e-5)`` (the released value); the
+            channels are those of the last ``extract_feat`` level (the
+            head's ``in_channels`` for RTMPose and RTMW).
         logit_distill (dict): logit loss config (``SimCCLogitDistillLoss`` or
             ``HeatmapLogitDistillLoss``); weight beta=0.1 in stage 1,
             gamma=1 in stage 2.
@@ -220,8 +227,9 @@ class DWPoseTwoStageDistiller(BaseModel):
             a dtype name such as ``'bfloat16'``, or ``'auto'``: bfloat16
             where the device computes it natively (CUDA Ampere or newer;
             CPUs with AVX512-BF16 or AMX), fp32 elsewhere. The teacher's
-            head always runs in fp32 on fp32 features. The real-scale stage-1 configs use
-            ``'auto'``; docs/benchmarks.md has the speed and the README the
+            head always runs in fp32 on fp32 features. The real-scale
+            stage-1 configs use ``'auto'``; docs/benchmarks.md has the
+            speed and the README the
             measured effect on accuracy.
         teacher_train_mode (bool): ``False`` (default): the frozen networks
             (stage 1: the teacher; stage 2: the stage-1 backbone/neck and
@@ -270,8 +278,8 @@ class DWPoseTwoStageDistiller(BaseModel):
         if isinstance(data_preprocessor, dict):
             # mmpose's registry, whatever the caller's default scope.
             data_preprocessor = MODELS.build(data_preprocessor)
-        super().__init__(data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.stage = stage
         self.teacher_ckpt = teacher_ckpt
         self.use_gt_loss = (stage == 1) if use_gt_loss is None else use_gt_loss
@@ -312,13 +320,17 @@ class DWPoseTwoStageDistiller(BaseModel):
             sd = extract_state_dict(ckpt)
             if any(k.startswith('student.') for k in sd):
                 sd = strip_prefix(sd, 'student.')  # a stage-1 distiller ckpt
-            load_into(teacher_net, sd, teacher_ckpt, 'model.teacher_ckpt',
-                      ignore_prefixes=('data_preprocessor.', ))
+            load_into(
+                teacher_net,
+                sd,
+                teacher_ckpt,
+                'model.teacher_ckpt',
+                ignore_prefixes=('data_preprocessor.', ))
             self._check_compatible(teacher_net, self.student, kmap,
                                    keypoint_map)
             self._teacher = FrozenModule(teacher_net)
-            self.feature_distill = (MODELS.build(feature_distill)
-                                    if feature_distill else None)
+            self.feature_distill = (
+                MODELS.build(feature_distill) if feature_distill else None)
         else:
             if teacher is not None or feature_distill is not None:
                 raise ValueError(
@@ -342,16 +354,18 @@ class DWPoseTwoStageDistiller(BaseModel):
             # [A, K]: A alternatives (``either``), chosen per sample
             index = torch.tensor(kmap, dtype=torch.long)
             # not in checkpoints: rebuilt from the config
-            self.register_buffer('_kpt_index', index.clamp(min=0),
-                                 persistent=False)
-            self.register_buffer('_kpt_weight', (index >= 0).float(),
-                                 persistent=False)
+            self.register_buffer(
+                '_kpt_index', index.clamp(min=0), persistent=False)
+            self.register_buffer(
+                '_kpt_weight', (index >= 0).float(), persistent=False)
 
     # ------------------------------------------------------------------ set-up
     @staticmethod
     def _read_stage1_checkpoint(path: str) -> Dict[str, Tensor]:
-        sd = extract_state_dict(load_checkpoint_file(
-            fetch_checkpoint(path, 'model.teacher_ckpt'), 'model.teacher_ckpt'))
+        sd = extract_state_dict(
+            load_checkpoint_file(
+                fetch_checkpoint(path, 'model.teacher_ckpt'),
+                'model.teacher_ckpt'))
         if any(k.startswith('student.') for k in sd):
             sd = strip_prefix(sd, 'student.')  # a distiller checkpoint
         return sd
@@ -378,8 +392,10 @@ class DWPoseTwoStageDistiller(BaseModel):
             part.eval()
 
     @staticmethod
-    def _check_compatible(teacher: nn.Module, student: nn.Module,
-                          kmap=None, kmap_cfg=None):
+    def _check_compatible(teacher: nn.Module,
+                          student: nn.Module,
+                          kmap=None,
+                          kmap_cfg=None):
         """Teacher and student must predict the same keypoints (or the
         ``keypoint_map`` must fit both) on the same input size, or
         distillation silently compares different things."""
@@ -397,13 +413,15 @@ class DWPoseTwoStageDistiller(BaseModel):
         s_size = getattr(getattr(s_head, 'decoder', None), 'input_size', None)
         if t_size is not None and s_size is not None and \
                 tuple(t_size) != tuple(s_size):
-            raise ValueError(f'Teacher input size {tuple(t_size)} differs from '
-                             f'the student input size {tuple(s_size)}; they '
-                             'must match (docs/keypoint_maps.md says why).')
+            raise ValueError(
+                f'Teacher input size {tuple(t_size)} differs from '
+                f'the student input size {tuple(s_size)}; they '
+                'must match (docs/keypoint_maps.md says why).')
         if type(t_head).__name__ != type(s_head).__name__:
-            raise ValueError(f'Teacher head {type(t_head).__name__} and student '
-                             f'head {type(s_head).__name__} differ; logit '
-                             'distillation needs the same head type.')
+            raise ValueError(
+                f'Teacher head {type(t_head).__name__} and student '
+                f'head {type(s_head).__name__} differ; logit '
+                'distillation needs the same head type.')
 
     def init_weights(self):
         super().init_weights()
@@ -434,7 +452,9 @@ class DWPoseTwoStageDistiller(BaseModel):
         return self._teacher.module
 
     # ---------------------------------------------------------------- schedule
-    def set_progress(self, step: int, max_steps: int,
+    def set_progress(self,
+                     step: int,
+                     max_steps: int,
                      iteration: Optional[int] = None) -> None:
         """Record the training progress ``t`` (1-based) of ``t_max`` and the
         runner's global iteration (named in errors)."""
@@ -447,7 +467,8 @@ class DWPoseTwoStageDistiller(BaseModel):
         """Stop on a NaN/Inf loss before the optimizer step can write it into
         the weights; the error names the iteration and the loss term. The
         last checkpoint on disk is then the last good one."""
-        check_finite_losses(losses, type(self).__name__,
+        check_finite_losses(losses,
+                            type(self).__name__,
                             getattr(self, '_iteration', None))
         return super().parse_losses(losses)
 
@@ -464,7 +485,9 @@ class DWPoseTwoStageDistiller(BaseModel):
         return 1.0 - (step - 1) / max_steps
 
     # ----------------------------------------------------------------- forward
-    def forward(self, inputs: Tensor, data_samples: OptSampleList = None,
+    def forward(self,
+                inputs: Tensor,
+                data_samples: OptSampleList = None,
                 mode: str = 'tensor') -> ForwardResults:
         if mode == 'loss':
             return self.loss(inputs, data_samples)
@@ -486,8 +509,9 @@ class DWPoseTwoStageDistiller(BaseModel):
                 f'(teacher_autocast={self.teacher_autocast!r})',
                 logger='current')
             self._autocast_logged = True
-        ctx = (nullcontext() if dtype is None else torch.autocast(
-            device_type=inputs.device.type, dtype=dtype))
+        ctx = (
+            nullcontext() if dtype is None else torch.autocast(
+                device_type=inputs.device.type, dtype=dtype))
         with torch.no_grad():
             with ctx:
                 feats = self.teacher.extract_feat(inputs)
@@ -511,8 +535,11 @@ class DWPoseTwoStageDistiller(BaseModel):
         head = self.student.head
         if self.use_gt_loss:
             with record_method_output(head, 'forward') as rec:
-                losses.update(head.loss(s_feats, data_samples,
-                                        train_cfg=self.student.train_cfg))
+                losses.update(
+                    head.loss(
+                        s_feats,
+                        data_samples,
+                        train_cfg=self.student.train_cfg))
             s_preds = rec.output
         else:
             s_preds = head.forward(s_feats)
@@ -527,8 +554,11 @@ class DWPoseTwoStageDistiller(BaseModel):
             # alternatives map the same student keypoints (or -1) alike
             kwargs['keypoint_weight'] = self._kpt_weight.amin(0)
         losses['loss_logit_distill'] = self.logit_distill(
-            s_preds, t_preds, weight_scale=scale,
-            temperature=getattr(loss_module, 'beta', None), **kwargs)
+            s_preds,
+            t_preds,
+            weight_scale=scale,
+            temperature=getattr(loss_module, 'beta', None),
+            **kwargs)
         losses['distill_scale'] = torch.tensor(scale, device=inputs.device)
         return losses
 
@@ -546,8 +576,8 @@ class DWPoseTwoStageDistiller(BaseModel):
         weight = self._kpt_weight  # [A, K]
         chosen = []
         for alt in range(self._kpt_index.shape[0]):
-            chosen.append([p.index_select(1, self._kpt_index[alt])
-                           for p in parts])
+            chosen.append(
+                [p.index_select(1, self._kpt_index[alt]) for p in parts])
         if len(chosen) == 1:
             out = chosen[0]
         else:
@@ -560,8 +590,9 @@ class DWPoseTwoStageDistiller(BaseModel):
             out = []
             for j in range(len(parts)):
                 stacked = torch.stack([sel[j] for sel in chosen])  # [A, N..]
-                out.append(stacked[best, torch.arange(best.numel(),
-                                                      device=best.device)])
+                out.append(
+                    stacked[best,
+                            torch.arange(best.numel(), device=best.device)])
         return type(t_preds)(out) if simcc else out[0]
 
     def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:

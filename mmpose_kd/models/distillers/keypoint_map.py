@@ -29,27 +29,34 @@ metainfo files, never from typed indices:
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Union
 
-
 #: Presets out of COCO-WholeBody-133 (the DWPose teachers' layout).
 KEYPOINT_MAP_PRESETS: Dict[str, dict] = {
     # COCO body-17: the first 17 whole-body names are COCO's, same spelling
-    'coco_wholebody_to_coco': dict(teacher='coco_wholebody', student='coco'),
+    'coco_wholebody_to_coco':
+    dict(teacher='coco_wholebody', student='coco'),
     # the 6 foot keypoints (no mmpose dataset has only them: the student's
     # names are the whole-body names of the foot part)
-    'coco_wholebody_to_feet': dict(teacher='coco_wholebody', student='feet'),
+    'coco_wholebody_to_feet':
+    dict(teacher='coco_wholebody', student='feet'),
     # face-68: COCO-WholeBody-Face uses the whole-body names 'face-0'...
-    'coco_wholebody_to_face': dict(teacher='coco_wholebody',
-                                   student='coco_wholebody_face'),
+    'coco_wholebody_to_face':
+    dict(teacher='coco_wholebody', student='coco_wholebody_face'),
     # hand-21 (COCO-WholeBody-Hand names: 'wrist', 'thumb1', ...)
-    'coco_wholebody_to_left_hand': dict(
-        teacher='coco_wholebody', student='coco_wholebody_hand',
+    'coco_wholebody_to_left_hand':
+    dict(
+        teacher='coco_wholebody',
+        student='coco_wholebody_hand',
         rename='left_hand'),
-    'coco_wholebody_to_right_hand': dict(
-        teacher='coco_wholebody', student='coco_wholebody_hand',
+    'coco_wholebody_to_right_hand':
+    dict(
+        teacher='coco_wholebody',
+        student='coco_wholebody_hand',
         rename='right_hand'),
     # either hand, per sample (hand-21 datasets mix left and right hands)
-    'coco_wholebody_to_hand': dict(either=['coco_wholebody_to_left_hand',
-                                           'coco_wholebody_to_right_hand']),
+    'coco_wholebody_to_hand':
+    dict(
+        either=['coco_wholebody_to_left_hand', 'coco_wholebody_to_right_hand'
+                ]),
 }
 
 _FOOT_SUFFIXES = ('_big_toe', '_small_toe', '_heel')
@@ -57,8 +64,9 @@ _FOOT_SUFFIXES = ('_big_toe', '_small_toe', '_heel')
 
 def _mmpose_dataset_file(name: str) -> str:
     import mmpose
-    return osp.join(osp.dirname(mmpose.__file__), '.mim', 'configs', '_base_',
-                    'datasets', f'{name}.py')
+    return osp.join(
+        osp.dirname(mmpose.__file__), '.mim', 'configs', '_base_', 'datasets',
+        f'{name}.py')
 
 
 def keypoint_names(spec: Union[str, Sequence[str]],
@@ -74,8 +82,10 @@ def keypoint_names(spec: Union[str, Sequence[str]],
                             f'{names!r}')
         return names
     if spec == 'feet':
-        return [n for n in keypoint_names('coco_wholebody', key)
-                if n.endswith(_FOOT_SUFFIXES)]
+        return [
+            n for n in keypoint_names('coco_wholebody', key)
+            if n.endswith(_FOOT_SUFFIXES)
+        ]
     path = spec if spec.endswith('.py') else _mmpose_dataset_file(spec)
     if not osp.isfile(path):
         raise ValueError(f'{key}: unknown dataset metainfo {spec!r} (neither '
@@ -84,8 +94,7 @@ def keypoint_names(spec: Union[str, Sequence[str]],
     # as the datasets read it (mmpose's parser, keyed by each entry's id)
     from mmpose.datasets.datasets.utils import parse_pose_metainfo
     info = parse_pose_metainfo(dict(from_file=path))
-    return [info['keypoint_id2name'][i]
-            for i in range(info['num_keypoints'])]
+    return [info['keypoint_id2name'][i] for i in range(info['num_keypoints'])]
 
 
 def hand21_correspondence(side: str) -> Dict[str, str]:
@@ -138,8 +147,10 @@ def build_keypoint_map(spec: Union[str, dict, None],
                 len(alternatives) < 1:
             raise ValueError(f'{key}: `either` takes a list of maps and no '
                              f'other keys, got {alternatives!r}, {spec}')
-        maps = [build_keypoint_map(a, f'{key}.either[{i}]')
-                for i, a in enumerate(alternatives)]
+        maps = [
+            build_keypoint_map(a, f'{key}.either[{i}]')
+            for i, a in enumerate(alternatives)
+        ]
         if any(isinstance(m[0], list) for m in maps):
             raise ValueError(f'{key}: `either` alternatives cannot nest '
                              '`either`')
@@ -163,7 +174,7 @@ def build_keypoint_map(spec: Union[str, dict, None],
     rename = spec.get('rename') or {}
     if isinstance(rename, str):
         if rename not in ('left_hand', 'right_hand'):
-            raise ValueError(f"{key}: rename={rename!r}: a dict or one of "
+            raise ValueError(f'{key}: rename={rename!r}: a dict or one of '
                              "'left_hand', 'right_hand'")
         rename = hand21_correspondence(rename.split('_')[0])
     unmapped = list(spec.get('unmapped') or ())
@@ -194,8 +205,10 @@ def build_keypoint_map(spec: Union[str, dict, None],
     return result
 
 
-def check_keypoint_map(kmap, num_teacher: Optional[int],
-                       num_student: Optional[int], value,
+def check_keypoint_map(kmap,
+                       num_teacher: Optional[int],
+                       num_student: Optional[int],
+                       value,
                        key: str = 'model.keypoint_map') -> None:
     """A clear error when the map (or an ``either`` alternative) has the
     wrong length for the student or points outside the teacher."""
@@ -209,8 +222,7 @@ def check_keypoint_map(kmap, num_teacher: Optional[int],
             f'{key}={value!r} maps {len(kmap)} student keypoints but the '
             f'student predicts {num_student}')
     if num_teacher is not None:
-        bad = [(i, t) for i, t in enumerate(kmap)
-               if not -1 <= t < num_teacher]
+        bad = [(i, t) for i, t in enumerate(kmap) if not -1 <= t < num_teacher]
         if bad:
             raise ValueError(
                 f'{key}={value!r} points outside the teacher, which predicts '

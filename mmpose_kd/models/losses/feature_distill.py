@@ -2,9 +2,8 @@
 "Feature-based distillation", Eq. 1)."""
 
 import torch.nn as nn
-from torch import Tensor
-
 from mmpose.registry import MODELS
+from torch import Tensor
 
 
 @MODELS.register_module()

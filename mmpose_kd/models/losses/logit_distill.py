@@ -4,9 +4,8 @@ from typing import Optional, Sequence
 
 import torch.nn as nn
 import torch.nn.functional as F
-from torch import Tensor
-
 from mmpose.registry import MODELS
+from torch import Tensor
 
 
 def _kl_per_keypoint(student_logits: Tensor, teacher_logits: Tensor,
@@ -14,13 +13,13 @@ def _kl_per_keypoint(student_logits: Tensor, teacher_logits: Tensor,
     """KL(teacher || student) over the last dim, softened by
     ``temperature`` (multiplied, as RTMPose's ``beta``). Returns [N, K]."""
     log_p_s = F.log_softmax(student_logits * temperature, dim=-1)
-    log_p_t = F.log_softmax(teacher_logits.to(student_logits.dtype) *
-                            temperature, dim=-1)
+    log_p_t = F.log_softmax(
+        teacher_logits.to(student_logits.dtype) * temperature, dim=-1)
     return (log_p_t.exp() * (log_p_t - log_p_s)).sum(dim=-1)
 
 
-def _masked_mean(per_keypoint: Tensor, keypoint_weight: Optional[Tensor]
-                 ) -> Tensor:
+def _masked_mean(per_keypoint: Tensor,
+                 keypoint_weight: Optional[Tensor]) -> Tensor:
     """Mean of ``[N, K]`` per-keypoint losses over batch x keypoints; with a
     ``keypoint_weight`` ``[K]`` of 0/1 (0: a student keypoint no teacher
     keypoint teaches, docs/keypoint_maps.md), the mean over batch x the
@@ -105,7 +104,9 @@ class HeatmapLogitDistillLoss(nn.Module):
             are O(1) Gaussians, so a large factor makes the softmax peaked.
     """
 
-    def __init__(self, loss_weight: float = 0.1, mode: str = 'mse',
+    def __init__(self,
+                 loss_weight: float = 0.1,
+                 mode: str = 'mse',
                  temperature: float = 10.0):
         super().__init__()
         if mode not in ('kl', 'mse'):
@@ -122,8 +123,9 @@ class HeatmapLogitDistillLoss(nn.Module):
                 weight_scale: float = 1.0,
                 temperature: float = None,
                 keypoint_weight: Optional[Tensor] = None) -> Tensor:
-        if isinstance(student_pred, (tuple, list)) or isinstance(
-                teacher_pred, (tuple, list)):
+        if isinstance(student_pred,
+                      (tuple, list)) or isinstance(teacher_pred,
+                                                   (tuple, list)):
             raise ValueError('HeatmapLogitDistillLoss expects heatmap tensors '
                              '[N, K, H, W]; use SimCCLogitDistillLoss for '
                              'SimCC heads.')
@@ -143,6 +145,7 @@ class HeatmapLogitDistillLoss(nn.Module):
                     keypoint_weight)
         else:
             loss = _masked_mean(
-                _kl_per_keypoint(student_pred.flatten(2), t.flatten(2),
-                                 self.temperature), keypoint_weight)
+                _kl_per_keypoint(
+                    student_pred.flatten(2), t.flatten(2), self.temperature),
+                keypoint_weight)
         return loss * (self.loss_weight * weight_scale)

@@ -97,8 +97,8 @@ def _rowwise_max(rows: Tensor) -> Tuple[Tensor, Tensor]:
     maxvals, first_block = rows.reshape(num_rows, num_blocks,
                                         block).amax(dim=2).max(dim=1)
     which = torch.arange(num_rows, device=rows.device) * num_blocks
-    chosen = rows.reshape(num_rows * num_blocks, block).index_select(
-        0, which + first_block)
+    chosen = rows.reshape(num_rows * num_blocks,
+                          block).index_select(0, which + first_block)
     return maxvals, first_block * block + chosen.argmax(dim=1)
 
 
@@ -106,7 +106,8 @@ def _block_length(length: int, low: int = 32, high: int = 128):
     """Largest divisor of ``length`` in [low, high], preferring multiples of
     16 (SIMD-friendly), or None."""
     divisors = [
-        b for b in range(low, min(high, length) + 1) if length % b == 0
+        b for b in range(low,
+                         min(high, length) + 1) if length % b == 0
     ]
     if not divisors:
         return None
@@ -115,12 +116,12 @@ def _block_length(length: int, low: int = 32, high: int = 128):
 
 
 def correct_pseudo_labels(
-        hm_a: Tensor,
-        hm_b: Tensor,
-        hm_a_prev: Optional[Tensor] = None,
-        hm_b_prev: Optional[Tensor] = None,
-        conf_thr: float = DEFAULT_CONF_THR,
-        inconsistency_thr: Optional[float] = DEFAULT_INCONSISTENCY_THR,
+    hm_a: Tensor,
+    hm_b: Tensor,
+    hm_a_prev: Optional[Tensor] = None,
+    hm_b_prev: Optional[Tensor] = None,
+    conf_thr: float = DEFAULT_CONF_THR,
+    inconsistency_thr: Optional[float] = DEFAULT_INCONSISTENCY_THR,
 ) -> PCMResult:
     """Correct pseudo labels of teachers A, B with their snapshots A', B'.
 
@@ -157,7 +158,8 @@ def correct_pseudo_labels(
         _squared_distance(xy_a_prev, xy_b),
         _squared_distance(xy_a, xy_b_prev),
         _squared_distance(xy_a_prev, xy_b_prev),
-    ), dim=-1)
+    ),
+                          dim=-1)
     min_sq_dist, pair_index = sq_dist.min(dim=-1)
 
     uses_a_prev = pair_index % 2 == 1
@@ -166,8 +168,9 @@ def correct_pseudo_labels(
     fused = _fuse_chosen_pair(hm_a, hm_b, hm_a_prev, hm_b_prev, uses_a_prev,
                               uses_b_prev)
 
-    confidence = 0.5 * (torch.where(uses_a_prev, val_a_prev, val_a) +
-                        torch.where(uses_b_prev, val_b_prev, val_b))
+    confidence = 0.5 * (
+        torch.where(uses_a_prev, val_a_prev, val_a) +
+        torch.where(uses_b_prev, val_b_prev, val_b))
     inconsistency = min_sq_dist.sqrt() / math.hypot(height, width)
     mask = _keep_mask(confidence, inconsistency, conf_thr, inconsistency_thr)
     keypoints, _ = heatmap_argmax(fused)
@@ -176,12 +179,12 @@ def correct_pseudo_labels(
 
 
 def correct_pseudo_labels_loop(
-        hm_a: Tensor,
-        hm_b: Tensor,
-        hm_a_prev: Optional[Tensor] = None,
-        hm_b_prev: Optional[Tensor] = None,
-        conf_thr: float = DEFAULT_CONF_THR,
-        inconsistency_thr: Optional[float] = DEFAULT_INCONSISTENCY_THR,
+    hm_a: Tensor,
+    hm_b: Tensor,
+    hm_a_prev: Optional[Tensor] = None,
+    hm_b_prev: Optional[Tensor] = None,
+    conf_thr: float = DEFAULT_CONF_THR,
+    inconsistency_thr: Optional[float] = DEFAULT_INCONSISTENCY_THR,
 ) -> PCMResult:
     """Straightforward per-sample, per-keypoint reference of
     :func:`correct_pseudo_labels` with identical outputs (same arguments).
@@ -208,11 +211,15 @@ def correct_pseudo_labels_loop(
     for i in range(n):
         for j in range(k):
             candidates = dict(
-                a=argmax_2d(hm_a[i, j]), b=argmax_2d(hm_b[i, j]),
+                a=argmax_2d(hm_a[i, j]),
+                b=argmax_2d(hm_b[i, j]),
                 a_prev=argmax_2d(hm_a_prev[i, j]),
                 b_prev=argmax_2d(hm_b_prev[i, j]))
-            maps = dict(a=hm_a[i, j], b=hm_b[i, j], a_prev=hm_a_prev[i, j],
-                        b_prev=hm_b_prev[i, j])
+            maps = dict(
+                a=hm_a[i, j],
+                b=hm_b[i, j],
+                a_prev=hm_a_prev[i, j],
+                b_prev=hm_b_prev[i, j])
             pairs = [('a', 'b'), ('a_prev', 'b'), ('a', 'b_prev'),
                      ('a_prev', 'b_prev')]
             best, best_sq = 0, None
@@ -225,8 +232,9 @@ def correct_pseudo_labels_loop(
             first, second = pairs[best]
             fused[i, j] = 0.5 * maps[first] + 0.5 * maps[second]
             conf = 0.5 * (candidates[first][2] + candidates[second][2])
-            incons = torch.tensor(float(best_sq), dtype=coord_dtype,
-                                  device=hm_a.device).sqrt() / diagonal
+            incons = torch.tensor(
+                float(best_sq), dtype=coord_dtype,
+                device=hm_a.device).sqrt() / diagonal
             fx, fy, _ = argmax_2d(fused[i, j])
             keypoints[i, j, 0], keypoints[i, j, 1] = fx, fy
             pair_index[i, j] = best
@@ -283,8 +291,8 @@ def _check_heatmaps(heatmaps, name: str) -> None:
 def _validate(hm_a, hm_b, hm_a_prev, hm_b_prev):
     hm_a_prev = hm_a if hm_a_prev is None else hm_a_prev
     hm_b_prev = hm_b if hm_b_prev is None else hm_b_prev
-    named = dict(hm_a=hm_a, hm_b=hm_b, hm_a_prev=hm_a_prev,
-                 hm_b_prev=hm_b_prev)
+    named = dict(
+        hm_a=hm_a, hm_b=hm_b, hm_a_prev=hm_a_prev, hm_b_prev=hm_b_prev)
     for name, hm in named.items():
         _check_heatmaps(hm, name)
         if hm.shape != hm_a.shape:

@@ -48,7 +48,8 @@ class SemiPoseDataPreprocessor(BaseDataPreprocessor):
             for part in BATCH_PARTS
         }
         return dict(
-            inputs={part: out['inputs'] for part, out in parts.items()},
+            inputs={part: out['inputs']
+                    for part, out in parts.items()},
             data_samples={
                 part: out['data_samples']
                 for part, out in parts.items()

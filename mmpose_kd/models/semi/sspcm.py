@@ -206,7 +206,7 @@ class SSPCMPoseEstimator(BaseModel):
         if self.semi_test_cfg['predict_on'] not in PREDICTABLE:
             raise ValueError(
                 'SSPCMPoseEstimator: semi_test_cfg.predict_on must be one of '
-                f"{list(PREDICTABLE)}, got "
+                f'{list(PREDICTABLE)}, got '
                 f"{self.semi_test_cfg['predict_on']!r}")
 
         ssco_cfg = self.semi_train_cfg['cut_occlude']
@@ -214,8 +214,10 @@ class SSPCMPoseEstimator(BaseModel):
             TRANSFORMS.build(copy.deepcopy(ssco_cfg))
             if ssco_cfg is not None else None)
         self.consistency_loss = MODELS.build(
-            dict(type='MaskedHeatmapMSELoss', loss_weight=1.0,
-                 reduction=self.semi_train_cfg['unsup_loss_reduction']))
+            dict(
+                type='MaskedHeatmapMSELoss',
+                loss_weight=1.0,
+                reduction=self.semi_train_cfg['unsup_loss_reduction']))
 
         # Outside the module tree on purpose (see the class docstring).
         self._snapshots: Optional[Tuple[nn.Module, nn.Module]] = None
@@ -291,8 +293,8 @@ class SSPCMPoseEstimator(BaseModel):
                     inputs, data_samples, mode='tensor') + \
                     0.5 * self._wrapped_network('B')(
                         inputs, data_samples, mode='tensor')
-            return self._wrapped_network(key)(inputs, data_samples,
-                                              mode='tensor')
+            return self._wrapped_network(key)(
+                inputs, data_samples, mode='tensor')
         raise RuntimeError(f'SSPCMPoseEstimator: invalid mode {mode!r}; '
                            "expected 'loss', 'predict' or 'tensor'")
 
@@ -302,8 +304,7 @@ class SSPCMPoseEstimator(BaseModel):
         key = self.semi_test_cfg['predict_on']
         if key == 'AB':
             return self.predict_networks(inputs, data_samples, ('AB', ))['AB']
-        return self._wrapped_network(key)(inputs, data_samples,
-                                          mode='predict')
+        return self._wrapped_network(key)(inputs, data_samples, mode='predict')
 
     def predict_networks(self, inputs: Tensor, data_samples: list,
                          networks: Sequence[str]) -> Dict[str, list]:
@@ -361,8 +362,10 @@ class SSPCMPoseEstimator(BaseModel):
         network = self.get_network(key)
         test_cfg = network.test_cfg
         if test_cfg.get('flip_test', False):
-            feats = [network.extract_feat(inputs),
-                     network.extract_feat(inputs.flip(-1))]
+            feats = [
+                network.extract_feat(inputs),
+                network.extract_feat(inputs.flip(-1))
+            ]
         else:
             feats = network.extract_feat(inputs)
         preds = network.head.predict(
@@ -379,8 +382,8 @@ class SSPCMPoseEstimator(BaseModel):
             data_samples)
         return samples, heatmaps
 
-    def train_step(self, data: dict,
-                   optim_wrapper: Union[OptimWrapper, OptimWrapperDict]):
+    def train_step(self, data: dict, optim_wrapper: Union[OptimWrapper,
+                                                          OptimWrapperDict]):
         """One SSPCM iteration; see the class docstring.
 
         'joint' goes through mmengine's ``BaseModel.train_step`` (and so
@@ -418,8 +421,7 @@ class SSPCMPoseEstimator(BaseModel):
         losses = OrderedDict()
         for key in NETWORK_ATTRS:
             losses.update(
-                self._supervised_losses(key, labeled_inputs,
-                                        labeled_samples))
+                self._supervised_losses(key, labeled_inputs, labeled_samples))
         heatmaps_a = self._teacher_heatmaps('A', easy)
         heatmaps_b = self._teacher_heatmaps('B', easy)
         mean_ab = mean_confidence(heatmaps_a, heatmaps_b)
@@ -504,7 +506,9 @@ class SSPCMPoseEstimator(BaseModel):
         with torch.no_grad():
             return self._heatmaps(self._wrapped_network(key), images, key)
 
-    def _mutual_loss(self, student: str, easy: Tensor,
+    def _mutual_loss(self,
+                     student: str,
+                     easy: Tensor,
                      teacher_heatmaps: Tensor,
                      mean_ab_confidence: Optional[Tensor] = None) -> Tensor:
         """Dual-network consistency: ``student`` learns the other network's
@@ -530,8 +534,8 @@ class SSPCMPoseEstimator(BaseModel):
         predicted = self._student_heatmaps(student, view.images)
         _check_same_size(predicted, view.targets, student)
         weight = cfg['mutual_loss_weight'] * self._unsup_ramp()
-        return weight * self.consistency_loss(
-            predicted, view.targets, view.loss_mask)
+        return weight * self.consistency_loss(predicted, view.targets,
+                                              view.loss_mask)
 
     def _pcm_loss(self, easy: Tensor, heatmaps_a: Tensor,
                   heatmaps_b: Tensor) -> Tuple[Tensor, Dict[str, Tensor]]:
@@ -579,14 +583,16 @@ class SSPCMPoseEstimator(BaseModel):
         keypoints_px = heatmap_to_image_px(keypoints, heatmap_size,
                                            (height, width))
         if self.cut_occlude is not None:
-            occluded, boxes = self.cut_occlude(easy, keypoints_px,
-                                               ssco_valid)
+            occluded, boxes = self.cut_occlude(easy, keypoints_px, ssco_valid)
         else:
             occluded = easy
             boxes = torch.zeros(
                 num, 0, 4, dtype=torch.long, device=easy.device)
         theta = sample_hard_affine(
-            num, height, width, device=easy.device,
+            num,
+            height,
+            width,
+            device=easy.device,
             **self.semi_train_cfg['hard_affine'])
         targets = warp_heatmaps(
             teacher_heatmaps,
@@ -617,8 +623,8 @@ class SSPCMPoseEstimator(BaseModel):
         progress = min(1., (iteration + 1) / warmup)
         return math.exp(-5. * (1. - progress)**2)
 
-    def _snapshot_heatmaps(
-            self, images: Tensor) -> Tuple[Optional[Tensor], Optional[Tensor]]:
+    def _snapshot_heatmaps(self, images: Tensor
+                           ) -> Tuple[Optional[Tensor], Optional[Tensor]]:
         if self._snapshots is None:
             return None, None  # A' = A and B' = B until the first epoch ends
         batch_statistics = self.semi_train_cfg['snapshot_bn_mode'] == 'train'
@@ -636,8 +642,7 @@ class SSPCMPoseEstimator(BaseModel):
                 snapshot.train()
                 try:
                     with frozen_bn_statistics(snapshot):
-                        heatmaps.append(
-                            self._heatmaps(snapshot, images, name))
+                        heatmaps.append(self._heatmaps(snapshot, images, name))
                 finally:
                     snapshot.train(was_training)
         return tuple(heatmaps)
@@ -649,10 +654,10 @@ class SSPCMPoseEstimator(BaseModel):
         # Centres of the corner pixels of the pasted (end-exclusive) boxes,
         # moved into the hard view.
         x1, y1, x2, y2 = boxes.unbind(-1)
-        corners = torch.stack((torch.stack((x1, y1), -1),
-                               torch.stack((x2 - 1, y1), -1),
-                               torch.stack((x2 - 1, y2 - 1), -1),
-                               torch.stack((x1, y2 - 1), -1)),
+        corners = torch.stack((torch.stack(
+            (x1, y1), -1), torch.stack(
+                (x2 - 1, y1), -1), torch.stack(
+                    (x2 - 1, y2 - 1), -1), torch.stack((x1, y2 - 1), -1)),
                               dim=-2)  # [N, P, 4, 2]
         corners_hard = corners
         if corners.numel():
@@ -748,9 +753,8 @@ def heatmap_to_image_px(points: Tensor, heatmap_size: Sequence[int],
     """(x, y) heatmap pixels -> input image pixels, in mmpose's heatmap
     convention: heatmap pixel ``j`` is image pixel ``stride * j`` (the
     MSRAHeatmap codec encodes ``keypoints / stride``)."""
-    scale = points.new_tensor([
-        image_size[1] / heatmap_size[1], image_size[0] / heatmap_size[0]
-    ])
+    scale = points.new_tensor(
+        [image_size[1] / heatmap_size[1], image_size[0] / heatmap_size[0]])
     return points * scale
 
 
@@ -766,10 +770,8 @@ def heatmap_theta(theta: Tensor, image_size: Sequence[int],
     aligned exactly under rotation and scale.
     """
     height, width = image_size
-    offset = theta.new_tensor([
-        (width / heatmap_size[1] - 1.) / width,
-        (height / heatmap_size[0] - 1.) / height
-    ])
+    offset = theta.new_tensor([(width / heatmap_size[1] - 1.) / width,
+                               (height / heatmap_size[0] - 1.) / height])
     linear = theta[:, :, :2]
     shift = theta[:, :, 2] + offset - linear @ offset
     return torch.cat((linear, shift[..., None]), dim=-1)
@@ -833,16 +835,16 @@ def _check_separate_optim_wrapper(optim_wrapper) -> None:
             "SSPCMPoseEstimator(update_scheme='separate') needs an "
             f'OptimWrapperDict with keys {list(NETWORK_ATTRS)} (use '
             "optim_wrapper=dict(constructor='SSPCMOptimWrapperConstructor', "
-            f'...)), got {type(optim_wrapper).__name__}'
-            + (f' with keys {keys}' if keys is not None else ''))
+            f'...)), got {type(optim_wrapper).__name__}' +
+            (f' with keys {keys}' if keys is not None else ''))
 
 
 def _network_configs(network_a, network_b, network_c) -> Dict[str, dict]:
     if not isinstance(network_a, dict):
         raise TypeError('SSPCMPoseEstimator: network_a must be a model config '
                         f'dict, got {type(network_a).__name__}')
-    configs = dict(A=network_a, B=network_b or network_a,
-                   C=network_c or network_a)
+    configs = dict(
+        A=network_a, B=network_b or network_a, C=network_c or network_a)
     for key, cfg in configs.items():
         if not isinstance(cfg, dict) or 'type' not in cfg:
             raise TypeError(f'SSPCMPoseEstimator: network_{key.lower()} must '

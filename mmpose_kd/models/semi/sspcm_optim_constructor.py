@@ -76,6 +76,6 @@ class SSPCMOptimWrapperConstructor:
                 network = network.module
             cfg = copy.deepcopy(self.network_cfgs[key])
             paramwise = cfg.pop('paramwise_cfg', None)
-            wrappers[key] = DefaultOptimWrapperConstructor(cfg,
-                                                           paramwise)(network)
+            wrappers[key] = DefaultOptimWrapperConstructor(cfg, paramwise)(
+                network)
         return OptimWrapperDict(**wrappers)

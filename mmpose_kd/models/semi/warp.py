@@ -71,8 +71,8 @@ def sample_hard_affine(num: int,
     sample_device = generator.device if generator is not None else device
     angle = torch.randn(num, generator=generator, device=sample_device)
     angle = (angle * rot_std).clamp(-rot_clip, rot_clip)
-    rotate = torch.rand(num, generator=generator,
-                        device=sample_device) < rot_prob
+    rotate = torch.rand(
+        num, generator=generator, device=sample_device) < rot_prob
     angle = torch.where(rotate, angle, torch.zeros_like(angle))
     scale = torch.randn(num, generator=generator, device=sample_device)
     scale = (1. + scale * scale_std).clamp(low, high)
@@ -146,8 +146,10 @@ def warp_points(points_xy: Tensor, theta: Tensor, size_hw: SizeHW) -> Tensor:
     normed = (2. * pts + 1.) / size - 1.
     # theta maps output -> input; points go input -> output: invert it.
     linear, shift = theta[:, :, :2], theta[:, :, 2]
-    out = torch.linalg.solve(linear, (normed - shift[:, None, :]).transpose(
-        1, 2)).transpose(1, 2)
+    out = torch.linalg.solve(linear,
+                             (normed -
+                              shift[:, None, :]).transpose(1,
+                                                           2)).transpose(1, 2)
     pixel = ((out + 1.) * size - 1.) / 2.
     return pixel.reshape(shape)
 
@@ -163,7 +165,10 @@ def _warp(tensor: Tensor, theta: Tensor, name: str) -> Tensor:
     theta = theta.to(device=tensor.device, dtype=tensor.dtype)
     grid = F.affine_grid(theta, list(tensor.shape), align_corners=False)
     return F.grid_sample(
-        tensor, grid, mode='bilinear', padding_mode='zeros',
+        tensor,
+        grid,
+        mode='bilinear',
+        padding_mode='zeros',
         align_corners=False)
 
 

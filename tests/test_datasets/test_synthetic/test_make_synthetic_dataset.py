@@ -5,15 +5,19 @@ import subprocess
 import sys
 
 import pytest
+
 from tool_loading import load_tool
 
-TOOL = osp.join(osp.dirname(__file__), '..', '..', '..', 'tools',
-                'make_synthetic_dataset.py')
+TOOL = osp.join(
+    osp.dirname(__file__), '..', '..', '..', 'tools',
+    'make_synthetic_dataset.py')
 
 
 def _run(*args):
-    return subprocess.run([sys.executable, TOOL, *args], capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run([sys.executable, TOOL, *args],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
 
 
 def test_cli_writes_a_tiny_dataset(tmp_path):
@@ -35,8 +39,9 @@ def test_cli_rejects_a_bad_size_with_a_clear_message(tmp_path):
     # in-process: a second interpreter start-up would cost ~10 s
     tool = load_tool('make_synthetic_dataset')
     with pytest.raises(SystemExit) as exc:
-        tool.main(['--out', str(tmp_path), '--img-size', '16',
-                   '--no-progress'])
+        tool.main(
+            ['--out',
+             str(tmp_path), '--img-size', '16', '--no-progress'])
     assert 'img_size' in str(exc.value.code) and '16' in str(exc.value.code)
     with pytest.raises(SystemExit):  # argparse: three sizes
         tool.main(['--img-size', '1', '2', '3'])

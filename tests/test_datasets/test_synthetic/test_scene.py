@@ -4,12 +4,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from mmpose_kd.datasets.synthetic import (Placement, PersonSpec,
-                                          build_person, compose_scene,
-                                          evolve_pose, keypoint_visibility,
-                                          move_people, render_scene,
-                                          sample_appearance, sample_people,
-                                          sample_pose)
+from mmpose_kd.datasets.synthetic import (PersonSpec, Placement, build_person,
+                                          compose_scene, evolve_pose,
+                                          keypoint_visibility, move_people,
+                                          render_scene, sample_appearance,
+                                          sample_people, sample_pose)
 from mmpose_kd.datasets.synthetic.layout import (BODY_NAMES, FACE_SLICE,
                                                  GROUP_ID, L_WRIST,
                                                  LEFT_HAND_SLICE)
@@ -22,9 +21,9 @@ W = H = 160
 
 def _person(seed, center, height=120.0, rotation=0.0):
     rng = np.random.default_rng(seed)
-    return PersonSpec(sample_pose(rng), sample_appearance(rng),
-                      Placement(center=center, height=height,
-                                rotation=rotation))
+    return PersonSpec(
+        sample_pose(rng), sample_appearance(rng),
+        Placement(center=center, height=height, rotation=rotation))
 
 
 def _all_kpts(ann):
@@ -99,8 +98,7 @@ def test_person_in_front_occludes_person_behind():
     background = np.zeros((H, W, 3), np.uint8)
     back = _person(5, center=(80.0, 85.0))
     # the same person painted again on top, slightly shifted
-    front = dataclasses.replace(back, placement=Placement((84.0, 85.0),
-                                                          120.0))
+    front = dataclasses.replace(back, placement=Placement((84.0, 85.0), 120.0))
     _, anns = compose_scene(background, [back, front])
     assert len(anns) == 2
     back_v, front_v = _all_kpts(anns[0])[:, 2], _all_kpts(anns[1])[:, 2]

@@ -9,28 +9,40 @@ import pytest
 from mmpose_kd.datasets.synthetic import generate_wholebody_dataset
 
 BODY, FOOT, FACE, HAND = 17, 6, 68, 21
-KPT_FIELDS = dict(keypoints=BODY, foot_kpts=FOOT, face_kpts=FACE,
-                  lefthand_kpts=HAND, righthand_kpts=HAND)
+KPT_FIELDS = dict(
+    keypoints=BODY,
+    foot_kpts=FOOT,
+    face_kpts=FACE,
+    lefthand_kpts=HAND,
+    righthand_kpts=HAND)
 ANN_KEYS = {
     'keypoints', 'foot_kpts', 'face_kpts', 'lefthand_kpts', 'righthand_kpts',
     'face_box', 'lefthand_box', 'righthand_box', 'face_valid',
     'lefthand_valid', 'righthand_valid', 'foot_valid', 'bbox', 'area',
-    'num_keypoints', 'iscrowd', 'category_id', 'id', 'image_id',
-    'segmentation'
+    'num_keypoints', 'iscrowd', 'category_id', 'id', 'image_id', 'segmentation'
 }
-PART_OF_BOX = dict(face_box='face_kpts', lefthand_box='lefthand_kpts',
-                   righthand_box='righthand_kpts')
-PART_OF_VALID = dict(face_valid='face_kpts', lefthand_valid='lefthand_kpts',
-                     righthand_valid='righthand_kpts', foot_valid='foot_kpts')
+PART_OF_BOX = dict(
+    face_box='face_kpts',
+    lefthand_box='lefthand_kpts',
+    righthand_box='righthand_kpts')
+PART_OF_VALID = dict(
+    face_valid='face_kpts',
+    lefthand_valid='lefthand_kpts',
+    righthand_valid='righthand_kpts',
+    foot_valid='foot_kpts')
 IMG_W, IMG_H = 192, 160
 
 
 @pytest.fixture(scope='module')
 def dataset(tmp_path_factory):
     root = tmp_path_factory.mktemp('synthetic_wholebody')
-    paths = generate_wholebody_dataset(str(root), num_train=6, num_val=6,
-                                       img_size=(IMG_W, IMG_H), seed=3,
-                                       progress=False)
+    paths = generate_wholebody_dataset(
+        str(root),
+        num_train=6,
+        num_val=6,
+        img_size=(IMG_W, IMG_H),
+        seed=3,
+        progress=False)
     return paths
 
 
@@ -47,8 +59,8 @@ def test_paths_and_layout(dataset):
     root = dataset['data_root']
     assert dataset['train_ann_file'] == osp.join(
         root, 'annotations', 'coco_wholebody_train_v1.0.json')
-    assert dataset['val_ann_file'] == osp.join(
-        root, 'annotations', 'coco_wholebody_val_v1.0.json')
+    assert dataset['val_ann_file'] == osp.join(root, 'annotations',
+                                               'coco_wholebody_val_v1.0.json')
     for split in ('train', 'val'):
         coco = _load(dataset[f'{split}_ann_file'])
         assert len(coco['images']) == 6
@@ -115,8 +127,8 @@ def test_visibility_and_boxes_are_consistent(dataset):
                 assert ((shown >= [x, y]) &
                         (shown <= [x + w + 1e-6, y + h + 1e-6])).all()
             for valid, field in PART_OF_VALID.items():
-                assert ann[valid] == bool((_triplets(ann, field)[:, 2] > 0)
-                                          .any())
+                assert ann[valid] == bool(
+                    (_triplets(ann, field)[:, 2] > 0).any())
             for box, field in PART_OF_BOX.items():
                 bx, by, bw, bh = ann[box]
                 if not ann[box.replace('box', 'valid')]:
@@ -133,12 +145,20 @@ def test_visibility_and_boxes_are_consistent(dataset):
 
 
 def test_same_seed_same_bytes_other_seed_differs(dataset, tmp_path):
-    again = generate_wholebody_dataset(str(tmp_path / 'again'), num_train=6,
-                                       num_val=6, img_size=(IMG_W, IMG_H),
-                                       seed=3, progress=False)
-    other = generate_wholebody_dataset(str(tmp_path / 'other'), num_train=6,
-                                       num_val=6, img_size=(IMG_W, IMG_H),
-                                       seed=4, progress=False)
+    again = generate_wholebody_dataset(
+        str(tmp_path / 'again'),
+        num_train=6,
+        num_val=6,
+        img_size=(IMG_W, IMG_H),
+        seed=3,
+        progress=False)
+    other = generate_wholebody_dataset(
+        str(tmp_path / 'other'),
+        num_train=6,
+        num_val=6,
+        img_size=(IMG_W, IMG_H),
+        seed=4,
+        progress=False)
     for split in ('train', 'val'):
         key = f'{split}_ann_file'
         with open(dataset[key], 'rb') as a, open(again[key], 'rb') as b:
@@ -153,10 +173,13 @@ def test_same_seed_same_bytes_other_seed_differs(dataset, tmp_path):
 
 
 def test_train_images_do_not_depend_on_val_size(dataset, tmp_path):
-    fewer_val = generate_wholebody_dataset(str(tmp_path / 'v'), num_train=6,
-                                           num_val=1,
-                                           img_size=(IMG_W, IMG_H), seed=3,
-                                           progress=False)
+    fewer_val = generate_wholebody_dataset(
+        str(tmp_path / 'v'),
+        num_train=6,
+        num_val=1,
+        img_size=(IMG_W, IMG_H),
+        seed=3,
+        progress=False)
     with open(dataset['train_ann_file'], 'rb') as a, \
             open(fewer_val['train_ann_file'], 'rb') as b:
         assert a.read() == b.read()
@@ -181,8 +204,12 @@ def test_upper_body_close_ups(dataset, tmp_path):
     the default (fraction 0) files are unchanged by the option."""
     default = _load(dataset['train_ann_file'])
     close = generate_wholebody_dataset(
-        str(tmp_path / 'close'), num_train=6, num_val=0,
-        img_size=(IMG_W, IMG_H), seed=3, progress=False,
+        str(tmp_path / 'close'),
+        num_train=6,
+        num_val=0,
+        img_size=(IMG_W, IMG_H),
+        seed=3,
+        progress=False,
         upper_body_fraction=1.0)
     close = _load(close['train_ann_file'])
     assert close['info']['upper_body_fraction'] == 1.0
@@ -195,12 +222,12 @@ def test_upper_body_close_ups(dataset, tmp_path):
     assert median(close['annotations'], 'face_box', 2) > \
         1.5 * median(default['annotations'], 'face_box', 2)
     # ankles (body keypoints 15, 16) are out of frame in most close-ups
-    ankles = np.array([_triplets(a, 'keypoints')[15:17, 2]
-                       for a in close['annotations']])
+    ankles = np.array(
+        [_triplets(a, 'keypoints')[15:17, 2] for a in close['annotations']])
     assert (ankles == 0).mean() > 0.5
-    assert max(len([a for a in close['annotations']
-                    if a['image_id'] == img['id']])
-               for img in close['images']) <= 2
+    assert max(
+        len([a for a in close['annotations'] if a['image_id'] == img['id']])
+        for img in close['images']) <= 2
 
 
 def _stock_dataset(paths, split, test_mode):
@@ -252,22 +279,24 @@ def test_stock_metric_scores_ground_truth_as_perfect(dataset, tmp_path):
 
     ds = _stock_dataset(dataset, 'val', test_mode=True)
     prefix = str(tmp_path / 'gt_as_pred')
-    metric = CocoWholeBodyMetric(ann_file=dataset['val_ann_file'],
-                                 outfile_prefix=prefix)
+    metric = CocoWholeBodyMetric(
+        ann_file=dataset['val_ann_file'], outfile_prefix=prefix)
     metric.dataset_meta = ds.metainfo
     data_batch, predictions = [], []
     for i in range(len(ds)):
         info = ds.get_data_info(i)
         x1, y1, x2, y2 = info['bbox'][0]
-        predictions.append(dict(
-            id=info['id'],
-            img_id=info['img_id'],
-            pred_instances=dict(
-                keypoints=info['keypoints'].copy(),
-                keypoint_scores=info['keypoints_visible'].astype(np.float32),
-                bbox_scores=np.ones(1, dtype=np.float32)),
-            gt_instances=dict(
-                bbox_scales=np.array([[x2 - x1, y2 - y1]]) * 1.25)))
+        predictions.append(
+            dict(
+                id=info['id'],
+                img_id=info['img_id'],
+                pred_instances=dict(
+                    keypoints=info['keypoints'].copy(),
+                    keypoint_scores=info['keypoints_visible'].astype(
+                        np.float32),
+                    bbox_scores=np.ones(1, dtype=np.float32)),
+                gt_instances=dict(
+                    bbox_scales=np.array([[x2 - x1, y2 - y1]]) * 1.25)))
         data_batch.append(dict())
     metric.process(data_batch, predictions)
     results = metric.compute_metrics(metric.results)
@@ -281,8 +310,12 @@ def test_stock_metric_scores_ground_truth_as_perfect(dataset, tmp_path):
     det = metric.coco.loadRes(f'{prefix}.keypoints.json')
     parts = ['body', 'foot', 'face', 'lefthand', 'righthand']
     for k, part in enumerate(parts):
-        coco_eval = COCOeval(metric.coco, det, f'keypoints_{part}',
-                             sigmas[cuts[k]:cuts[k + 1]], use_area=True)
+        coco_eval = COCOeval(
+            metric.coco,
+            det,
+            f'keypoints_{part}',
+            sigmas[cuts[k]:cuts[k + 1]],
+            use_area=True)
         coco_eval.params.useSegm = None
         coco_eval.evaluate()
         coco_eval.accumulate()

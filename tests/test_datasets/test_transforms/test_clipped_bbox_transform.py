@@ -4,16 +4,17 @@ cannot."""
 import numpy as np
 import pytest
 from mmcv.transforms import Compose
-
 from mmpose.registry import TRANSFORMS
+
 from mmpose_kd.datasets.transforms import ClippedNormalBBoxTransform
 
 N = 40000
 
 
 def _draw(transform, n=N):
-    results = dict(bbox_center=np.zeros((n, 2), np.float32),
-                   bbox_scale=np.full((n, 2), 100., np.float32))
+    results = dict(
+        bbox_center=np.zeros((n, 2), np.float32),
+        bbox_scale=np.full((n, 2), 100., np.float32))
     out = transform(results)
     return out['bbox_scale'][:, 0] / 100., out['bbox_rotation']
 
@@ -41,9 +42,13 @@ def test_differs_from_mmpose_random_bbox_transform():
     """The nearest RandomBBoxTransform settings truncate instead of
     clipping: never exactly at the bounds, and a rotation std of 0.54 r."""
     np.random.seed(0)
-    stock = TRANSFORMS.build(dict(
-        type='RandomBBoxTransform', shift_prob=0., scale_factor=(0.75, 1.25),
-        rotate_factor=60., rotate_prob=0.6))
+    stock = TRANSFORMS.build(
+        dict(
+            type='RandomBBoxTransform',
+            shift_prob=0.,
+            scale_factor=(0.75, 1.25),
+            rotate_factor=60.,
+            rotate_prob=0.6))
     scale, rot = _draw(stock)
     assert (np.isclose(scale, 0.75) | np.isclose(scale, 1.25)).mean() < 0.01
     assert rot[rot != 0].std() == pytest.approx(0.54 * 60, abs=1.)
@@ -51,8 +56,9 @@ def test_differs_from_mmpose_random_bbox_transform():
 
 def test_probabilities_and_factors_apply():
     np.random.seed(1)
-    scale, rot = _draw(ClippedNormalBBoxTransform(
-        scale_prob=0., rotate_prob=1., rotate_factor=10., rotate_clip=1.),
+    scale, rot = _draw(
+        ClippedNormalBBoxTransform(
+            scale_prob=0., rotate_prob=1., rotate_factor=10., rotate_clip=1.),
         n=2000)
     assert np.all(scale == 1.)
     assert np.all(rot != 0) and np.abs(rot).max() <= 10.
@@ -68,11 +74,13 @@ def test_in_a_topdown_pipeline_keypoints_follow_the_box():
         dict(type='TopdownAffine', input_size=(64, 64)),
     ])
     img = np.zeros((200, 200, 3), np.uint8)
-    results = pipeline(dict(
-        img=img, img_shape=(200, 200), bbox=np.array([[50, 50, 150, 150]],
-                                                     np.float32),
-        keypoints=np.array([[[100., 100.], [100., 70.]]], np.float32),
-        keypoints_visible=np.ones((1, 2), np.float32)))
+    results = pipeline(
+        dict(
+            img=img,
+            img_shape=(200, 200),
+            bbox=np.array([[50, 50, 150, 150]], np.float32),
+            keypoints=np.array([[[100., 100.], [100., 70.]]], np.float32),
+            keypoints_visible=np.ones((1, 2), np.float32)))
     scale = results['bbox_scale'][0, 0] / 100.
     rot = np.deg2rad(results['bbox_rotation'][0])
     center, top = results['transformed_keypoints'][0]

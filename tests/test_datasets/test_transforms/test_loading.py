@@ -18,8 +18,8 @@ from bad_input_testing import TRAIN_ANN, damaged_copy
 
 def jpeg_bytes(size=32):
     rng = np.random.default_rng(0)
-    img = cv2.GaussianBlur(rng.integers(0, 255, (size, size, 3), np.uint8),
-                           (5, 5), 2)
+    img = cv2.GaussianBlur(
+        rng.integers(0, 255, (size, size, 3), np.uint8), (5, 5), 2)
     ok, data = cv2.imencode('.jpg', img)
     assert ok
     return data.tobytes()
@@ -60,8 +60,9 @@ def test_a_good_image_loads_as_with_load_image(tmp_path):
     # not mistaken for damage
     assert load(write(tmp_path, 'tail.jpg',
                       jpeg_bytes() + b'\x00' * 64))['img'] is not None
-    assert load(write(tmp_path, 'exif.jpg', with_exif_thumbnail(
-        jpeg_bytes())))['img'] is not None
+    assert load(
+        write(tmp_path, 'exif.jpg',
+              with_exif_thumbnail(jpeg_bytes())))['img'] is not None
 
 
 @pytest.mark.parametrize('name,data,reason', [
@@ -69,14 +70,14 @@ def test_a_good_image_loads_as_with_load_image(tmp_path):
     ('empty.jpg', b'', 'is empty'),
     ('garbage.jpg', b'this is not an image' * 10, 'cannot be decoded'),
     ('cut.jpg', jpeg_bytes()[:300], 'truncated JPEG'),
-    ('cut_exif.jpg', with_exif_thumbnail(jpeg_bytes())[:-200],
-     'truncated JPEG'),
-    ('cut.png', cv2.imencode('.png', np.zeros((8, 8, 3), np.uint8))[1]
-     .tobytes()[:40], 'truncated PNG'),
+    ('cut_exif.jpg', with_exif_thumbnail(
+        jpeg_bytes())[:-200], 'truncated JPEG'),
+    ('cut.png', cv2.imencode('.png', np.zeros(
+        (8, 8, 3), np.uint8))[1].tobytes()[:40], 'truncated PNG'),
 ])
 def test_raise_names_the_file_and_the_problem(tmp_path, name, data, reason):
-    path = str(tmp_path / name) if data is None else write(tmp_path, name,
-                                                           data)
+    path = str(tmp_path /
+               name) if data is None else write(tmp_path, name, data)
     with pytest.raises(ImageLoadError) as info:
         load(path)
     assert path in str(info.value) and reason in str(info.value)
@@ -101,11 +102,12 @@ def test_skip_still_raises_in_test_mode(tmp_path, recorded_warnings):
     transform = CheckedLoadImage(on_error='skip')
     missing = str(tmp_path / 'missing.jpg')
     with pytest.raises(ImageLoadError, match='does not apply at validation'):
-        transform(dict(img_path=missing,
-                       dataset=SimpleNamespace(test_mode=True)))
+        transform(
+            dict(img_path=missing, dataset=SimpleNamespace(test_mode=True)))
     assert transform.skip_counter.value == 0 and not recorded_warnings
-    assert transform(dict(img_path=missing,
-                          dataset=SimpleNamespace(test_mode=False))) is None
+    assert transform(
+        dict(img_path=missing,
+             dataset=SimpleNamespace(test_mode=False))) is None
 
 
 def test_an_image_already_decoded_is_kept():
@@ -140,13 +142,17 @@ def test_skips_in_worker_processes_add_up_in_the_main_process(
     root = tmp_path / 'data'
     missing, corrupt, bad_instances = damaged_copy(tiny_wholebody, root)
     dataset = CheckedCocoWholeBodyDataset(
-        data_root=str(root), ann_file=TRAIN_ANN,
+        data_root=str(root),
+        ann_file=TRAIN_ANN,
         data_prefix=dict(img='train2017/'),
         pipeline=[dict(type='CheckedLoadImage', on_error='skip')])
     counter = dataset.pipeline.transforms[0].skip_counter
     assert osp.exists(corrupt) and not osp.exists(missing)
-    loader = DataLoader(PipelineReturnsNone(dataset), batch_size=2,
-                        num_workers=2, collate_fn=list)
+    loader = DataLoader(
+        PipelineReturnsNone(dataset),
+        batch_size=2,
+        num_workers=2,
+        collate_fn=list)
     skipped = sum(sum(batch) for batch in loader)
     assert skipped == bad_instances > 0
     assert counter.value == bad_instances  # read in the main process

@@ -25,8 +25,12 @@ def decode(values):
 
 def exact_ssco(half, **kwargs):
     """No jitter, a fixed half size, sizes given at the images' own size."""
-    return SemiCutOcclude(num_patches=1, half_size_range=(half, half),
-                          jitter_std=0., ref_size=(W, H), **kwargs)
+    return SemiCutOcclude(
+        num_patches=1,
+        half_size_range=(half, half),
+        jitter_std=0.,
+        ref_size=(W, H),
+        **kwargs)
 
 
 def test_pastes_the_source_patch_at_the_destination_keypoint():
@@ -52,8 +56,12 @@ def test_half_sizes_scale_per_axis_with_ref_size():
     images = coded_images(2)
     keypoints = torch.tensor([[[5., 20.]], [[22., 8.]]])
     # Half size 4 at a reference of 60 x 40: 2 px in x, 4 px in y here.
-    ssco = SemiCutOcclude(num_patches=1, half_size_range=(4, 4),
-                          jitter_std=0., ref_size=(2 * W, H), generator=0)
+    ssco = SemiCutOcclude(
+        num_patches=1,
+        half_size_range=(4, 4),
+        jitter_std=0.,
+        ref_size=(2 * W, H),
+        generator=0)
     out, boxes = ssco(images, keypoints)
     assert boxes[0, 0].tolist() == [3, 16, 7, 24]
     assert torch.equal(out[0, :, 16:24, 3:7], images[1, :, 4:12, 20:24])
@@ -97,8 +105,12 @@ def test_only_valid_keypoints_are_used():
     keypoints[:, 4] = torch.tensor([[8., 12.], [20., 30.], [15., 25.]])
     valid = torch.zeros(3, 6, dtype=torch.bool)
     valid[:, 4] = True
-    ssco = SemiCutOcclude(num_patches=2, half_size_range=(2, 2),
-                          jitter_std=0., ref_size=(W, H), generator=1)
+    ssco = SemiCutOcclude(
+        num_patches=2,
+        half_size_range=(2, 2),
+        jitter_std=0.,
+        ref_size=(W, H),
+        generator=1)
     out, boxes = ssco(images, keypoints, valid)
     centres = keypoints[:, 4].long()
     for n in range(3):
@@ -128,11 +140,16 @@ def test_non_finite_keypoints_count_as_invalid():
 @pytest.mark.parametrize('seed', [0, 1, 2])
 def test_source_is_another_image_of_the_batch(seed):
     num = 5
-    images = torch.arange(num).float().view(-1, 1, 1, 1).expand(
-        num, 3, H, W).contiguous()
+    images = torch.arange(num).float().view(-1, 1, 1,
+                                            1).expand(num, 3, H,
+                                                      W).contiguous()
     keypoints = torch.full((num, 4, 2), 15.)
-    ssco = SemiCutOcclude(num_patches=2, half_size_range=(6, 6),
-                          jitter_std=3., ref_size=(W, H), generator=seed)
+    ssco = SemiCutOcclude(
+        num_patches=2,
+        half_size_range=(6, 6),
+        jitter_std=3.,
+        ref_size=(W, H),
+        generator=seed)
     out, boxes = ssco(images, keypoints)
     for n in range(num):
         x1, y1, x2, y2 = boxes[n, 1].tolist()
@@ -149,10 +166,10 @@ def test_random_patches_are_exact_copies_of_a_shifted_source():
     num, num_kpts = 6, 9
     images = coded_images(num)
     gen = torch.Generator().manual_seed(5)
-    keypoints = torch.rand(num, num_kpts, 2, generator=gen) * torch.tensor(
-        [W - 1., H - 1.])
-    ssco = SemiCutOcclude(ref_size=(W, H), half_size_range=(3, 8),
-                          jitter_std=4., generator=11)
+    keypoints = torch.rand(
+        num, num_kpts, 2, generator=gen) * torch.tensor([W - 1., H - 1.])
+    ssco = SemiCutOcclude(
+        ref_size=(W, H), half_size_range=(3, 8), jitter_std=4., generator=11)
     out, boxes = ssco(images, keypoints)
     inside_any = torch.zeros(num, H, W, dtype=torch.bool)
     for n in range(num):
@@ -173,8 +190,7 @@ def test_random_patches_are_exact_copies_of_a_shifted_source():
         source = src_n[0, 0].item()
         sy, sx = y1 + dy[0, 0].item(), x1 + dx[0, 0].item()
         assert torch.equal(out[n, :, y1:y2, x1:x2],
-                           images[source, :, sy:sy + y2 - y1,
-                                  sx:sx + x2 - x1])
+                           images[source, :, sy:sy + y2 - y1, sx:sx + x2 - x1])
 
 
 def test_half_sizes_and_jitter_follow_the_paper_ranges():
@@ -237,11 +253,14 @@ def test_inplace_gives_the_same_result_and_never_copies_pasted_pixels():
     keypoints = torch.rand(4, 3, 2, generator=gen) * torch.tensor([W, H])
     images = coded_images(4)
     ssco = SemiCutOcclude(ref_size=(W, H), half_size_range=(6, 9))
-    expected, _ = ssco(images, keypoints,
-                       generator=torch.Generator().manual_seed(1))
+    expected, _ = ssco(
+        images, keypoints, generator=torch.Generator().manual_seed(1))
     batch = images.clone()
-    ssco(batch, keypoints, generator=torch.Generator().manual_seed(1),
-         inplace=True)
+    ssco(
+        batch,
+        keypoints,
+        generator=torch.Generator().manual_seed(1),
+        inplace=True)
     assert torch.equal(batch, expected)
 
 
@@ -255,8 +274,8 @@ def test_transform_on_a_results_dict():
     assert out is results
     assert out['ssco_boxes'][:, 0].tolist() == [[2, 17, 8, 23],
                                                 [19, 5, 25, 11]]
-    assert torch.equal(out['inputs'][0, :, 17:23, 2:8],
-                       images[1, :, 5:11, 19:25])
+    assert torch.equal(out['inputs'][0, :, 17:23, 2:8], images[1, :, 5:11,
+                                                               19:25])
 
 
 def test_registered_and_bad_inputs_are_named():
@@ -266,8 +285,9 @@ def test_registered_and_bad_inputs_are_named():
     with pytest.raises(ValueError, match='keypoints must be'):
         ssco(torch.zeros(2, 3, 8, 6), torch.zeros(3, 4, 2))
     with pytest.raises(ValueError, match='valid must be'):
-        ssco(torch.zeros(2, 3, 8, 6), torch.zeros(2, 4, 2),
-             torch.ones(2, 5, dtype=torch.bool))
+        ssco(
+            torch.zeros(2, 3, 8, 6), torch.zeros(2, 4, 2),
+            torch.ones(2, 5, dtype=torch.bool))
     with pytest.raises(KeyError, match='keypoints'):
         ssco(dict(inputs=torch.zeros(2, 3, 8, 6)))
     with pytest.raises(ValueError, match='half_size_range'):
@@ -306,11 +326,11 @@ def released_cutmix(image, joints, draws, jitter_std):
         for idx in range(len(ind)):
             j = ind[idx]
             j2 = ind_2[idx]
-            x_start = center_x[i, j] - abs(x0[img_id, j2] -
-                                           center_x[img_id, j2])
+            x_start = center_x[i,
+                               j] - abs(x0[img_id, j2] - center_x[img_id, j2])
             x_end = center_x[i, j] + abs(x1[img_id, j2] - center_x[img_id, j2])
-            y_start = center_y[i, j] - abs(y0[img_id, j2] -
-                                           center_y[img_id, j2])
+            y_start = center_y[i,
+                               j] - abs(y0[img_id, j2] - center_y[img_id, j2])
             y_end = center_y[i, j] + abs(y1[img_id, j2] - center_y[img_id, j2])
             x_start = torch.clamp(x_start, 0, width - 1)
             x_end = torch.clamp(x_end, 0, width - 1)
@@ -330,10 +350,10 @@ def released_cutmix(image, joints, draws, jitter_std):
                 offset_y_end = offset_y
             if x_end == width - 1:
                 offset_x_end = offset_x
-            trimmed = image[img_id, :,
-                            y0[img_id, j2] + offset_y_start:y1[img_id, j2] -
-                            offset_y_end, x0[img_id, j2] +
-                            offset_x_start:x1[img_id, j2] - offset_x_end]
+            trimmed = image[img_id, :, y0[img_id, j2] +
+                            offset_y_start:y1[img_id, j2] - offset_y_end,
+                            x0[img_id, j2] + offset_x_start:x1[img_id, j2] -
+                            offset_x_end]
             if dst.shape[-1] == 0 or dst.shape[-2] == 0:
                 pass
             elif trimmed.shape[-1] == 0 or trimmed.shape[-2] == 0:
@@ -367,8 +387,9 @@ def test_official_placement_matches_the_released_function(size_hw):
         gen = torch.Generator().manual_seed(100 + seed)
         # x in [-20, W + 20), y in [-20, H + 20): after the swap, rows and
         # columns leave the image often (H != W).
-        keypoints = (torch.rand(num, num_kpts, 2, generator=gen) *
-                     torch.tensor([width + 40., height + 40.]) - 20.)
+        keypoints = (
+            torch.rand(num, num_kpts, 2, generator=gen) *
+            torch.tensor([width + 40., height + 40.]) - 20.)
         images = coded_images(num, height=height, width=width) + 1.
         draws = official_draws(ssco, num, num_kpts, seed)
         expected = released_cutmix(images.clone(), keypoints, draws, 10.)
@@ -403,16 +424,18 @@ def test_official_placement_swaps_x_and_y_and_uses_batch_pixels():
     centre_cr = {0: (10, 20), 1: (22, 12)}  # (column, row)
     # Half size 4 px of the batch: ref_size (2 W, H) is not used (the
     # default placement would make it 2 px in x).
-    ssco = SemiCutOcclude(num_patches=1, half_size_range=(4, 4),
-                          jitter_std=0., ref_size=(2 * W, H),
-                          official_placement=True)
+    ssco = SemiCutOcclude(
+        num_patches=1,
+        half_size_range=(4, 4),
+        jitter_std=0.,
+        ref_size=(2 * W, H),
+        official_placement=True)
     sources = set()
     for seed in range(12):
         out, boxes = ssco(images, keypoints, generator=seed)
         for n in range(2):
             col, row = centre_cr[n]
-            assert boxes[n, 0].tolist() == [col - 4, row - 4, col + 4,
-                                            row + 4]
+            assert boxes[n, 0].tolist() == [col - 4, row - 4, col + 4, row + 4]
             src_n, src_y, src_x = decode(out[n, 0, row - 4:row + 4,
                                              col - 4:col + 4])
             source = src_n[0, 0].item()
@@ -424,9 +447,12 @@ def test_official_placement_swaps_x_and_y_and_uses_batch_pixels():
     # Sources among all images, the image itself included.
     assert sources == {(0, 0), (0, 1), (1, 0), (1, 1)}
     # The default placement on the same batch: x is x, y is y.
-    out, boxes = SemiCutOcclude(num_patches=1, half_size_range=(4, 4),
-                                jitter_std=0., ref_size=(W, H),
-                                generator=0)(images, keypoints)
+    out, boxes = SemiCutOcclude(
+        num_patches=1,
+        half_size_range=(4, 4),
+        jitter_std=0.,
+        ref_size=(W, H),
+        generator=0)(images, keypoints)
     assert boxes[:, 0].tolist() == [[17, 7, 25, 15], [8, 19, 16, 27]]
 
 
@@ -437,8 +463,11 @@ def test_official_placement_zeroes_a_box_whose_source_left_the_image():
     # from it (destination columns 10 - 6 .. 10 + 6) is set to 0 instead.
     # Image 1's own destination (column 35) is empty: never changed.
     keypoints = torch.tensor([[[20., 10.]], [[20., 35.]]])
-    ssco = SemiCutOcclude(num_patches=1, half_size_range=(4, 4),
-                          jitter_std=0., official_placement=True)
+    ssco = SemiCutOcclude(
+        num_patches=1,
+        half_size_range=(4, 4),
+        jitter_std=0.,
+        official_placement=True)
     seen = set()
     for seed in range(12):
         out, boxes = ssco(images, keypoints, generator=seed)
@@ -464,8 +493,11 @@ def test_official_placement_keeps_python_slicing_of_negative_ends():
     # has the destination's size, so they are pasted (not zeroed).
     images = coded_images(2) + 1.
     keypoints = torch.tensor([[[20., 24.]], [[20., -10.]]])
-    ssco = SemiCutOcclude(num_patches=1, half_size_range=(4, 4),
-                          jitter_std=0., official_placement=True)
+    ssco = SemiCutOcclude(
+        num_patches=1,
+        half_size_range=(4, 4),
+        jitter_std=0.,
+        official_placement=True)
     wrapped = 0
     for seed in range(12):
         out, boxes = ssco(images, keypoints, generator=seed)
@@ -474,8 +506,8 @@ def test_official_placement_keeps_python_slicing_of_negative_ends():
         assert torch.equal(out, expected)
         if boxes[0, 0].tolist() == [14, 16, 29, 24]:
             wrapped += 1
-            assert torch.equal(out[0, :, 16:24, 14:29],
-                               images[1, :, 16:24, 0:15])
+            assert torch.equal(out[0, :, 16:24, 14:29], images[1, :, 16:24,
+                                                               0:15])
     assert wrapped > 0
 
 
@@ -483,18 +515,22 @@ def test_official_placement_picks_with_replacement_among_all_keypoints():
     images = coded_images(2)
     # Three keypoints at distinct places, only the first one valid: the
     # released code ignores validity and confidence.
-    keypoints = torch.tensor([[5., 6.], [15., 12.], [25., 20.]]).expand(
-        2, 3, 2).contiguous()
+    keypoints = torch.tensor([[5., 6.], [15., 12.],
+                              [25., 20.]]).expand(2, 3, 2).contiguous()
     valid = torch.tensor([[True, False, False]] * 2)
     columns = {6: 0, 12: 1, 20: 2}  # swapped: column = y
-    ssco = SemiCutOcclude(num_patches=2, half_size_range=(2, 2),
-                          jitter_std=0., official_placement=True)
+    ssco = SemiCutOcclude(
+        num_patches=2,
+        half_size_range=(2, 2),
+        jitter_std=0.,
+        official_placement=True)
     counts, repeats, trials = [0, 0, 0], 0, 200
     for seed in range(trials // 2):
         _, boxes = ssco(images, keypoints, valid, generator=seed)
         for n in range(2):
-            picked = [columns[(x1 + x2) // 2]
-                      for x1, _, x2, _ in boxes[n].tolist()]
+            picked = [
+                columns[(x1 + x2) // 2] for x1, _, x2, _ in boxes[n].tolist()
+            ]
             for kpt in picked:
                 counts[kpt] += 1
             repeats += picked[0] == picked[1]
@@ -509,8 +545,7 @@ def test_official_half_sizes_are_integers_in_low_high():
     num, height, width = 64, 256, 192
     images = torch.ones(num, 1, height, width)
     keypoints = torch.tensor([96., 128.]).expand(num, 17, 2).contiguous()
-    ssco = SemiCutOcclude(jitter_std=0., official_placement=True,
-                          generator=0)
+    ssco = SemiCutOcclude(jitter_std=0., official_placement=True, generator=0)
     _, boxes = ssco(images, keypoints)
     # Swapped: centre column 128, row 96.
     centres = (boxes[..., :2] + boxes[..., 2:]) // 2
@@ -528,6 +563,7 @@ def test_official_placement_is_reachable_from_an_sspcm_config():
     from mmpose.registry import TRANSFORMS
 
     from mmpose_kd.models.semi.sspcm import _merge_train_cfg
+
     # As `--cfg-options model.semi_train_cfg.cut_occlude.
     # official_placement=True` on a config whose semi_train_cfg has no
     # cut_occlude (configs/sspcm/_base_/sspcm_official_training.py).

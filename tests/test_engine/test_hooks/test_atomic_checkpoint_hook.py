@@ -111,8 +111,7 @@ def test_checkpoints_match_the_stock_hook(tmp_path):
     _runner(ours, 'AtomicCheckpointHook', max_epochs=2).train()
     names = sorted(f for f in os.listdir(ours) if f.endswith('.pth'))
     assert names == ['epoch_2.pth']
-    assert names == sorted(f for f in os.listdir(stock)
-                           if f.endswith('.pth'))
+    assert names == sorted(f for f in os.listdir(stock) if f.endswith('.pth'))
     a = torch.load(stock / 'epoch_2.pth', weights_only=False)
     b = torch.load(ours / 'epoch_2.pth', weights_only=False)
     for key in a['state_dict']:
@@ -137,15 +136,17 @@ def test_remote_out_dir_keeps_its_backend():
 
 
 def test_train_tool_swaps_the_stock_hook_and_adds_random_states():
-    cfg = Config(dict(default_hooks=dict(
-        checkpoint=dict(type='CheckpointHook', interval=5))))
+    cfg = Config(
+        dict(
+            default_hooks=dict(
+                checkpoint=dict(type='CheckpointHook', interval=5))))
     apply_runtime_defaults(cfg)
     assert cfg.default_hooks.checkpoint == dict(
         type='AtomicCheckpointHook', interval=5)
     assert [h['type'] for h in cfg.custom_hooks] == ['RandomStateHook']
     apply_runtime_defaults(cfg)  # idempotent
     assert [h['type'] for h in cfg.custom_hooks] == ['RandomStateHook']
-    custom = Config(dict(default_hooks=dict(
-        checkpoint=dict(type='MyCheckpointHook'))))
+    custom = Config(
+        dict(default_hooks=dict(checkpoint=dict(type='MyCheckpointHook'))))
     apply_runtime_defaults(custom)
     assert custom.default_hooks.checkpoint.type == 'MyCheckpointHook'

@@ -2,15 +2,16 @@
 snapshots taken at epoch end, used in the next epoch, kept out of the
 optimizer and state dict, saved in checkpoints and restored on resume."""
 import pytest
-import sspcm_testing
 import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
 
 import mmpose_kd  # noqa: F401
 from mmpose_kd.engine.hooks.pcm_hook import CHECKPOINT_KEY, PCMSnapshotHook
+import sspcm_testing
 
 torch.set_num_threads(1)
+
 
 @pytest.fixture(scope='module')
 def data_root(tmp_path_factory):
@@ -25,7 +26,10 @@ class SnapshotProbe(Hook):
     def __init__(self):
         self.seen = {}
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         if batch_idx != 0:
             return
@@ -47,14 +51,18 @@ def load_checkpoint_file(path):
 
 
 def _state(module):
-    return {k: v.detach().cpu().clone() for k, v in
-            module.state_dict().items()}
+    return {
+        k: v.detach().cpu().clone()
+        for k, v in module.state_dict().items()
+    }
 
 
 def _network_state(state_dict, attr='network_a'):
     prefix = attr + '.'
-    return {k[len(prefix):]: v for k, v in state_dict.items()
-            if k.startswith(prefix)}
+    return {
+        k[len(prefix):]: v
+        for k, v in state_dict.items() if k.startswith(prefix)
+    }
 
 
 def _equal(a, b):
@@ -63,11 +71,13 @@ def _equal(a, b):
 
 def _runner(data_root, work_dir, probe, max_epochs=2, **overrides):
     cfg = Config.fromfile(sspcm_testing.SYNTHETIC_CONFIG)
-    sspcm_testing.point_config_at(cfg, data_root, work_dir,
-                                  max_epochs=max_epochs)
+    sspcm_testing.point_config_at(
+        cfg, data_root, work_dir, max_epochs=max_epochs)
     sspcm_testing.shrink_input(cfg)
-    cfg.custom_hooks = [dict(type='SyncBuffersHook'),
-                        dict(type='PCMSnapshotHook')]
+    cfg.custom_hooks = [
+        dict(type='SyncBuffersHook'),
+        dict(type='PCMSnapshotHook')
+    ]
     cfg.merge_from_dict(overrides)
     runner = sspcm_testing.build_runner(cfg)
     runner.register_hook(probe)
@@ -80,8 +90,7 @@ def _pcm_hook(runner):
     return hooks[0]
 
 
-def test_snapshots_follow_epochs_and_stay_out_of_training(data_root,
-                                                          tmp_path):
+def test_snapshots_follow_epochs_and_stay_out_of_training(data_root, tmp_path):
     probe = SnapshotProbe()
     runner = _runner(data_root, tmp_path / 'run', probe)
     runner.train()
@@ -111,13 +120,17 @@ def test_snapshots_follow_epochs_and_stay_out_of_training(data_root,
     # optimizer and not in the state dict
     model = runner.model
     assert all(a is b for a, b in zip(model.snapshots, hook.snapshots))
-    optimized = {id(p) for group in runner.optim_wrapper.optimizer.param_groups
-                 for p in group['params']}
+    optimized = {
+        id(p)
+        for group in runner.optim_wrapper.optimizer.param_groups
+        for p in group['params']
+    }
     assert optimized.isdisjoint(seen['snapshot_ids'])
     assert all(not p.requires_grad for s in hook.snapshots
                for p in s.parameters())
-    assert {k.split('.')[0] for k in model.state_dict()} == {
-        'network_a', 'network_b', 'network_c'}
+    assert {k.split('.')[0]
+            for k in model.state_dict()
+            } == {'network_a', 'network_b', 'network_c'}
 
     # PCM statistics: per iteration from the model, per epoch from the hook
     hub = runner.message_hub
@@ -129,15 +142,20 @@ def test_snapshots_follow_epochs_and_stay_out_of_training(data_root,
 
 
 def test_resume_restores_the_snapshots_exactly(data_root, tmp_path):
-    first = _runner(data_root, tmp_path / 'first', SnapshotProbe(),
-                    max_epochs=1)
+    first = _runner(
+        data_root, tmp_path / 'first', SnapshotProbe(), max_epochs=1)
     first.train()
     ckpt_path = str(tmp_path / 'first' / 'epoch_1.pth')
     saved = load_checkpoint_file(ckpt_path)[CHECKPOINT_KEY]
 
     probe = SnapshotProbe()
-    resumed = _runner(data_root, tmp_path / 'resumed', probe, max_epochs=2,
-                      resume=True, load_from=ckpt_path)
+    resumed = _runner(
+        data_root,
+        tmp_path / 'resumed',
+        probe,
+        max_epochs=2,
+        resume=True,
+        load_from=ckpt_path)
     resumed.train()
     seen = probe.seen[1]  # the resumed run starts at epoch 1
     assert 0 not in probe.seen
@@ -164,16 +182,20 @@ class EveryIterationProbe(Hook):
     def __init__(self):
         self.records = []
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
         snapshots = runner.model.snapshots
-        self.records.append(dict(
-            snapshot_a=None if snapshots is None else _state(snapshots[0]),
-            live_a=_state(runner.model.get_network('A'))))
+        self.records.append(
+            dict(
+                snapshot_a=None if snapshots is None else _state(snapshots[0]),
+                live_a=_state(runner.model.get_network('A'))))
 
 
-def test_iteration_interval_takes_snapshots_every_n_iterations(data_root,
-                                                               tmp_path):
+def test_iteration_interval_takes_snapshots_every_n_iterations(
+        data_root, tmp_path):
     probe = EveryIterationProbe()
     cfg = Config.fromfile(sspcm_testing.SYNTHETIC_CONFIG)
     sspcm_testing.point_config_at(cfg, data_root, tmp_path, max_epochs=2)

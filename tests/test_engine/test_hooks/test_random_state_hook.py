@@ -17,6 +17,7 @@ def _draw():
 
 
 class _Logger:
+
     def __init__(self):
         self.warnings = []
 

@@ -8,17 +8,17 @@ import re
 import uuid
 
 import pytest
-from bad_input_testing import damaged_copy
 from mmengine.runner import Runner
-from toy_models import heatmap_cfg, runner_cfg
 
 from mmpose_kd.datasets.transforms.loading import ImageLoadError
 from mmpose_kd.engine.hooks.skipped_image_count_hook import \
     SkippedImageCountHook
+from bad_input_testing import damaged_copy
+from toy_models import heatmap_cfg, runner_cfg
 
 INPUT_SIZE = (64, 64)
-CODEC = dict(type='MSRAHeatmap', input_size=INPUT_SIZE,
-             heatmap_size=(16, 16), sigma=2)
+CODEC = dict(
+    type='MSRAHeatmap', input_size=INPUT_SIZE, heatmap_size=(16, 16), sigma=2)
 WARNING = re.compile(r'CheckedLoadImage: skipped a sample, image file (\S+) '
                      r'.*?(\d+) image load\(s\) skipped so far')
 EPOCH_LINE = re.compile(r'SkippedImageCountHook: epoch (\d+): (\d+) image '
@@ -32,16 +32,27 @@ def damaged(tiny_wholebody, tmp_path_factory):
     return root, missing, corrupt
 
 
-def build_runner(data_root, work_dir, on_error, num_workers=2, max_epochs=2,
+def build_runner(data_root,
+                 work_dir,
+                 on_error,
+                 num_workers=2,
+                 max_epochs=2,
                  resume=False):
-    cfg = runner_cfg(heatmap_cfg(input_size=INPUT_SIZE), data_root, work_dir,
-                     max_epochs=max_epochs, batch_size=4, codec=CODEC)
+    cfg = runner_cfg(
+        heatmap_cfg(input_size=INPUT_SIZE),
+        data_root,
+        work_dir,
+        max_epochs=max_epochs,
+        batch_size=4,
+        codec=CODEC)
     name = f'skipped_{uuid.uuid4().hex[:8]}'
     # mmengine reuses a logger, message hub and visualizer of the same name
-    cfg.update(experiment_name=name, log_level='INFO',
-               visualizer=dict(type='Visualizer', name=name),
-               custom_hooks=[dict(type='SkippedImageCountHook')],
-               resume=resume)
+    cfg.update(
+        experiment_name=name,
+        log_level='INFO',
+        visualizer=dict(type='Visualizer', name=name),
+        custom_hooks=[dict(type='SkippedImageCountHook')],
+        resume=resume)
     loader = cfg['train_dataloader']
     loader.update(num_workers=num_workers, persistent_workers=False)
     dataset = loader['dataset']
@@ -83,26 +94,28 @@ def test_skip_trains_and_logs_the_count_over_workers(damaged, tmp_path):
 def test_resume_continues_the_count(damaged, tmp_path):
     data_root, _, _ = damaged
     work_dir = tmp_path / 'work'
-    first = build_runner(data_root, work_dir, 'skip', num_workers=0,
-                         max_epochs=1)
+    first = build_runner(
+        data_root, work_dir, 'skip', num_workers=0, max_epochs=1)
     first.train()
     before = first.message_hub.get_scalar(SkippedImageCountHook.KEY).current()
     assert before >= 2
-    resumed = build_runner(data_root, work_dir, 'skip', num_workers=0,
-                           max_epochs=2, resume=True)
+    resumed = build_runner(
+        data_root, work_dir, 'skip', num_workers=0, max_epochs=2, resume=True)
     resumed.train()
     # Both runs may start within the same second and then share one
     # timestamped log file; only the resumed run logs epoch 2.
-    ((in_epoch, total), ) = [(int(in_epoch), int(total))
-                             for epoch, in_epoch, total in EPOCH_LINE.findall(
-                                 read_log(resumed)) if epoch == '2']
+    ((in_epoch, total), ) = [
+        (int(in_epoch), int(total))
+        for epoch, in_epoch, total in EPOCH_LINE.findall(read_log(resumed))
+        if epoch == '2'
+    ]
     assert in_epoch >= 2 and total == before + in_epoch
 
 
 def test_raise_stops_naming_the_file(damaged, tmp_path):
     data_root, missing, corrupt = damaged
-    runner = build_runner(data_root, tmp_path / 'work', 'raise',
-                          num_workers=0, max_epochs=1)
+    runner = build_runner(
+        data_root, tmp_path / 'work', 'raise', num_workers=0, max_epochs=1)
     with pytest.raises(ImageLoadError) as info:
         runner.train()
     message = str(info.value)

@@ -6,15 +6,16 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
-import sspcm_testing
 import torch
 from mmengine.config import Config
 
 import mmpose_kd  # noqa: F401
 from mmpose_kd.engine.hooks.sspcm_visualization_hook import (
     KEPT_COLOR, PATCH_COLOR, REJECTED_COLOR, SSPCMVisualizationHook)
+import sspcm_testing
 
 torch.set_num_threads(1)
+
 
 def _visuals(num=2, size=(32, 24)):
     h, w = size
@@ -94,6 +95,7 @@ def test_runner_writes_pictures_every_interval(tmp_path):
     colours = {tuple(c) for c in image.reshape(-1, 3)}
     assert {bgr(KEPT_COLOR), bgr(REJECTED_COLOR)} & colours
     # also handed to the visualizer (LocalVisBackend saves it)
-    assert glob.glob(str(tmp_path / 'work' / '*' / 'vis_data' / 'vis_image' /
-                         'sspcm_views_2.png'))
+    assert glob.glob(
+        str(tmp_path / 'work' / '*' / 'vis_data' / 'vis_image' /
+            'sspcm_views_2.png'))
     assert runner.model.pop_visuals() is None  # nothing recorded after

@@ -45,21 +45,29 @@ class BatchRecorder(BaseModel):
 
 
 def loader(prefix, num, batch_size):
-    return dict(dataset=NamedItems(prefix, num), batch_size=batch_size,
-                num_workers=0,
-                sampler=dict(type='DefaultSampler', shuffle=True))
+    return dict(
+        dataset=NamedItems(prefix, num),
+        batch_size=batch_size,
+        num_workers=0,
+        sampler=dict(type='DefaultSampler', shuffle=True))
 
 
-def make_runner(tmp_path, num_labeled=3, num_unlabeled=7, max_epochs=2,
-                labeled_bs=2, unlabeled_bs=3, seed=1, name='run'):
+def make_runner(tmp_path,
+                num_labeled=3,
+                num_unlabeled=7,
+                max_epochs=2,
+                labeled_bs=2,
+                unlabeled_bs=3,
+                seed=1,
+                name='run'):
     return Runner(
         model=BatchRecorder(),
         work_dir=str(tmp_path / name),
         train_dataloader=dict(
             labeled=loader('L', num_labeled, labeled_bs),
             unlabeled=loader('U', num_unlabeled, unlabeled_bs)),
-        train_cfg=dict(type='SemiSupervisedEpochBasedTrainLoop',
-                       max_epochs=max_epochs),
+        train_cfg=dict(
+            type='SemiSupervisedEpochBasedTrainLoop', max_epochs=max_epochs),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
         default_hooks=dict(checkpoint=None),
         default_scope='mmpose',
@@ -89,8 +97,12 @@ def test_epoch_is_one_pass_over_unlabeled(tmp_path):
 
 
 def test_labeled_set_is_cycled_and_reshuffled(tmp_path):
-    runner = make_runner(tmp_path, num_labeled=3, num_unlabeled=12,
-                         unlabeled_bs=2, max_epochs=1)
+    runner = make_runner(
+        tmp_path,
+        num_labeled=3,
+        num_unlabeled=12,
+        unlabeled_bs=2,
+        max_epochs=1)
     runner.train()
     labeled = names(runner.model.batches, 'labeled')
     assert len(labeled) == 6  # one per unlabeled batch
@@ -124,16 +136,18 @@ def test_empty_part_is_named(tmp_path, part):
     sizes = dict(num_labeled=3, num_unlabeled=7)
     sizes[f'num_{part}'] = 0
     runner = make_runner(tmp_path, **sizes)
-    with pytest.raises(ValueError, match=f'The {part} training set is '
-                       'empty'):
+    with pytest.raises(
+            ValueError, match=f'The {part} training set is '
+            'empty'):
         runner.train()
 
 
 def test_batch_larger_than_set_with_drop_last_is_explained(tmp_path):
     runner = make_runner(tmp_path)
     runner._train_dataloader['labeled'].update(drop_last=True, batch_size=4)
-    with pytest.raises(ValueError, match='labeled training dataloader '
-                       'yields no batch'):
+    with pytest.raises(
+            ValueError, match='labeled training dataloader '
+            'yields no batch'):
         runner.train()
 
 
@@ -152,15 +166,14 @@ def test_auto_scale_lr_counts_labeled_and_unlabeled_samples(tmp_path):
     """mmengine's auto_scale_lr reads train_dataloader.batch_size; with two
     parts the loop reports labeled + unlabeled per process, so the LR is
     scaled by world_size * (2 + 3) / base_batch_size."""
-    train_dataloader = dict(labeled=loader('L', 3, 2),
-                            unlabeled=loader('U', 7, 3))
+    train_dataloader = dict(
+        labeled=loader('L', 3, 2), unlabeled=loader('U', 7, 3))
     given = dict(train_dataloader)
     runner = Runner(
         model=BatchRecorder(),
         work_dir=str(tmp_path / 'scaled'),
         train_dataloader=train_dataloader,
-        train_cfg=dict(type='SemiSupervisedEpochBasedTrainLoop',
-                       max_epochs=1),
+        train_cfg=dict(type='SemiSupervisedEpochBasedTrainLoop', max_epochs=1),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
         auto_scale_lr=dict(enable=True, base_batch_size=10),
         default_hooks=dict(checkpoint=None),

@@ -8,12 +8,13 @@ import copy
 import pytest
 import torch
 from mmengine.structures import InstanceData, PixelData
-
 from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
-from mmpose_kd.models.distillers.keypoint_map import (
-    KEYPOINT_MAP_PRESETS, build_keypoint_map, hand21_correspondence,
-    keypoint_names)
+
+from mmpose_kd.models.distillers.keypoint_map import (KEYPOINT_MAP_PRESETS,
+                                                      build_keypoint_map,
+                                                      hand21_correspondence,
+                                                      keypoint_names)
 from toy_models import heatmap_cfg, rtmpose_cfg, save_weights
 
 WHOLEBODY = keypoint_names('coco_wholebody')
@@ -27,7 +28,8 @@ def test_presets_by_name():
     feet = build_keypoint_map('coco_wholebody_to_feet')
     assert [WHOLEBODY[i] for i in feet] == [
         'left_big_toe', 'left_small_toe', 'left_heel', 'right_big_toe',
-        'right_small_toe', 'right_heel']
+        'right_small_toe', 'right_heel'
+    ]
     face = build_keypoint_map('coco_wholebody_to_face')
     assert face == list(range(23, 91))
     # mmpose's coco_wholebody_face.py spells face-51's id as 52; the names
@@ -42,7 +44,8 @@ def test_presets_by_name():
     assert set(KEYPOINT_MAP_PRESETS) == {
         'coco_wholebody_to_coco', 'coco_wholebody_to_feet',
         'coco_wholebody_to_face', 'coco_wholebody_to_left_hand',
-        'coco_wholebody_to_right_hand', 'coco_wholebody_to_hand'}
+        'coco_wholebody_to_right_hand', 'coco_wholebody_to_hand'
+    }
 
 
 def test_hand21_name_correspondence():
@@ -62,30 +65,35 @@ def test_hand21_name_correspondence():
 
 
 def test_custom_maps_rename_and_unmapped():
-    kmap = build_keypoint_map(dict(
-        teacher='coco_wholebody', student=['nose', 'chin', 'left_wrist'],
-        rename=dict(chin='face-8'), unmapped=()))
+    kmap = build_keypoint_map(
+        dict(
+            teacher='coco_wholebody',
+            student=['nose', 'chin', 'left_wrist'],
+            rename=dict(chin='face-8'),
+            unmapped=()))
     assert kmap == [0, 23 + 8, 9]
-    kmap = build_keypoint_map(dict(
-        teacher='coco_wholebody', student=['nose', 'neck'],
-        unmapped=['neck']))
+    kmap = build_keypoint_map(
+        dict(
+            teacher='coco_wholebody',
+            student=['nose', 'neck'],
+            unmapped=['neck']))
     assert kmap == [0, -1]
 
 
 @pytest.mark.parametrize('spec, match', [
     ('coco_wholebody_to_tail', r"model.keypoint_map='coco_wholebody_to_tail'"
-                               r'.*unknown preset'),
+     r'.*unknown preset'),
     (dict(teacher='coco_wholebody', student=['nose', 'neck']),
      r"model.keypoint_map.*\['neck'\] name no teacher keypoint"),
     (dict(teacher='coco_wholebody', student=['nose'], unmapped=['nosee']),
      r"`unmapped` names unknown student keypoint\(s\) \['nosee'\]"),
-    (dict(teacher='coco_wholebody', student=['nose'],
-          rename=dict(nose='noze')),
+    (dict(
+        teacher='coco_wholebody', student=['nose'], rename=dict(nose='noze')),
      r"unknown teacher keypoint\(s\) \['noze'\]"),
     (dict(teacher='coco_wholebody', student='no_such_dataset'),
      r"unknown dataset metainfo 'no_such_dataset'"),
-    (dict(teacher='coco_wholebody', student='coco', extra=1),
-     r'unknown keys.*extra'),
+    (dict(teacher='coco_wholebody', student='coco',
+          extra=1), r'unknown keys.*extra'),
 ])
 def test_map_errors_name_key_and_value(spec, match):
     with pytest.raises(ValueError, match=match):
@@ -110,10 +118,10 @@ def test_masked_loss_equals_unmapped_loss_on_taught_keypoints(loss_cfg):
         pick = lambda p, m: p[:, m]  # noqa: E731
     weight = torch.tensor([1., 0., 1., 1., 0.])
     taught = weight.bool()
-    masked = loss(s, t, weight_scale=0.5, temperature=2.,
-                  keypoint_weight=weight)
-    plain = loss(pick(s, taught), pick(t, taught), weight_scale=0.5,
-                 temperature=2.)
+    masked = loss(
+        s, t, weight_scale=0.5, temperature=2., keypoint_weight=weight)
+    plain = loss(
+        pick(s, taught), pick(t, taught), weight_scale=0.5, temperature=2.)
     torch.testing.assert_close(masked, plain)
     # all taught: the unmasked loss exactly
     torch.testing.assert_close(
@@ -132,18 +140,27 @@ STUDENT21 = rtmpose_cfg(widen=0.125, num_keypoints=21)
 @pytest.fixture(scope='module')
 def teacher_ckpt(tmp_path_factory):
     torch.manual_seed(1)
-    return save_weights(MODELS.build(TEACHER),
-                        tmp_path_factory.mktemp('t') / 'teacher.pth')
+    return save_weights(
+        MODELS.build(TEACHER),
+        tmp_path_factory.mktemp('t') / 'teacher.pth')
 
 
-def mapped_cfg(ckpt, student=STUDENT17, keypoint_map='coco_wholebody_to_coco',
-               teacher=TEACHER, **kw):
+def mapped_cfg(ckpt,
+               student=STUDENT17,
+               keypoint_map='coco_wholebody_to_coco',
+               teacher=TEACHER,
+               **kw):
     cfg = dict(
-        type='DWPoseTwoStageDistiller', stage=1,
+        type='DWPoseTwoStageDistiller',
+        stage=1,
         student=copy.deepcopy(student),
-        teacher=copy.deepcopy(teacher), teacher_ckpt=ckpt,
-        feature_distill=dict(type='FeatureDistillLoss', student_channels=128,
-                             teacher_channels=256, alpha=5e-5),
+        teacher=copy.deepcopy(teacher),
+        teacher_ckpt=ckpt,
+        feature_distill=dict(
+            type='FeatureDistillLoss',
+            student_channels=128,
+            teacher_channels=256,
+            alpha=5e-5),
         logit_distill=dict(type='SimCCLogitDistillLoss', loss_weight=0.1),
         keypoint_map=keypoint_map)
     cfg.update(kw)
@@ -157,10 +174,10 @@ def samples(num_keypoints, n=2, heatmap_size=None):
         labels = dict(keypoint_weights=torch.ones(1, num_keypoints))
         if heatmap_size is None:
             labels.update(
-                keypoint_x_labels=torch.softmax(torch.randn(
-                    1, num_keypoints, 128), -1),
-                keypoint_y_labels=torch.softmax(torch.randn(
-                    1, num_keypoints, 128), -1))
+                keypoint_x_labels=torch.softmax(
+                    torch.randn(1, num_keypoints, 128), -1),
+                keypoint_y_labels=torch.softmax(
+                    torch.randn(1, num_keypoints, 128), -1))
         else:
             s.gt_fields = PixelData(
                 heatmaps=torch.rand(num_keypoints, *heatmap_size))
@@ -176,13 +193,15 @@ def test_body17_student_loss_is_the_loss_on_the_teacher_body_keypoints(
     model.set_progress(1, 10)
     x = torch.randn(2, 3, 64, 64)
     losses = model.loss(x, samples(17))
-    assert set(losses) >= {'loss_kpt', 'loss_feat_distill',
-                           'loss_logit_distill'}
+    assert set(losses) >= {
+        'loss_kpt', 'loss_feat_distill', 'loss_logit_distill'
+    }
     with torch.no_grad():
         s_preds = model.student.head.forward(model.student.extract_feat(x))
         t_preds = model.teacher.head.forward(model.teacher.extract_feat(x))
     expected = model.logit_distill(
-        s_preds, tuple(p[:, :17] for p in t_preds),
+        s_preds,
+        tuple(p[:, :17] for p in t_preds),
         temperature=model.student.head.loss_module.beta)
     torch.testing.assert_close(losses['loss_logit_distill'], expected)
     sum(v for k, v in losses.items() if 'loss' in k).backward()
@@ -190,13 +209,16 @@ def test_body17_student_loss_is_the_loss_on_the_teacher_body_keypoints(
     assert not any('kpt' in k for k in model.state_dict())
 
 
-def test_unmapped_student_keypoint_only_the_ground_truth_teaches(
-        teacher_ckpt):
+def test_unmapped_student_keypoint_only_the_ground_truth_teaches(teacher_ckpt):
     student = rtmpose_cfg(widen=0.125, num_keypoints=3)
-    model = MODELS.build(mapped_cfg(
-        teacher_ckpt, student=student, keypoint_map=dict(
-            teacher='coco_wholebody', student=['left_wrist', 'neck', 'nose'],
-            unmapped=['neck'])))
+    model = MODELS.build(
+        mapped_cfg(
+            teacher_ckpt,
+            student=student,
+            keypoint_map=dict(
+                teacher='coco_wholebody',
+                student=['left_wrist', 'neck', 'nose'],
+                unmapped=['neck'])))
     model.set_progress(1, 10)
     x = torch.randn(2, 3, 64, 64)
     losses = model.loss(x, samples(3))
@@ -206,13 +228,17 @@ def test_unmapped_student_keypoint_only_the_ground_truth_teaches(
     beta = model.student.head.loss_module.beta
     expected = model.logit_distill(
         tuple(p[:, [0, 2]] for p in s_preds),
-        tuple(p[:, [9, 0]] for p in t_preds), temperature=beta)
+        tuple(p[:, [9, 0]] for p in t_preds),
+        temperature=beta)
     torch.testing.assert_close(losses['loss_logit_distill'], expected)
 
 
 def test_either_hand_picks_the_side_the_teacher_is_sure_of(teacher_ckpt):
-    model = MODELS.build(mapped_cfg(teacher_ckpt, student=STUDENT21,
-                                    keypoint_map='coco_wholebody_to_hand'))
+    model = MODELS.build(
+        mapped_cfg(
+            teacher_ckpt,
+            student=STUDENT21,
+            keypoint_map='coco_wholebody_to_hand'))
     x = torch.zeros(2, 133, 10)
     x[0, 91:112] = 5.  # sample 0: the teacher sees a left hand
     x[1, 112:133] = 5.  # sample 1: a right hand
@@ -236,13 +262,19 @@ def test_either_hand_picks_the_side_the_teacher_is_sure_of(teacher_ckpt):
 def test_heatmap_student_with_a_map(tmp_path):
     teacher = heatmap_cfg(base_channels=16)
     ckpt = save_weights(MODELS.build(teacher), tmp_path / 'hm_t.pth')
-    model = MODELS.build(dict(
-        type='DWPoseTwoStageDistiller',
-        student=heatmap_cfg(num_keypoints=17), teacher=teacher,
-        teacher_ckpt=ckpt, keypoint_map='coco_wholebody_to_coco',
-        feature_distill=dict(type='FeatureDistillLoss', student_channels=64,
-                             teacher_channels=128),
-        logit_distill=dict(type='HeatmapLogitDistillLoss', loss_weight=1.0)))
+    model = MODELS.build(
+        dict(
+            type='DWPoseTwoStageDistiller',
+            student=heatmap_cfg(num_keypoints=17),
+            teacher=teacher,
+            teacher_ckpt=ckpt,
+            keypoint_map='coco_wholebody_to_coco',
+            feature_distill=dict(
+                type='FeatureDistillLoss',
+                student_channels=64,
+                teacher_channels=128),
+            logit_distill=dict(
+                type='HeatmapLogitDistillLoss', loss_weight=1.0)))
     model.set_progress(1, 10)
     x = torch.randn(2, 3, 64, 64)
     losses = model.loss(x, samples(17, heatmap_size=(16, 16)))
@@ -255,18 +287,26 @@ def test_heatmap_student_with_a_map(tmp_path):
 
 def test_wrong_length_and_outside_teacher_are_named(teacher_ckpt, tmp_path):
     # a body-17 map for a 21-keypoint student
-    with pytest.raises(ValueError, match=r"model.keypoint_map="
-                       r"'coco_wholebody_to_coco' maps 17 student keypoints "
-                       r'but the student predicts 21'):
+    with pytest.raises(
+            ValueError,
+            match=r'model.keypoint_map='
+            r"'coco_wholebody_to_coco' maps 17 student keypoints "
+            r'but the student predicts 21'):
         MODELS.build(mapped_cfg(teacher_ckpt, student=STUDENT21))
     # a hand map for a 17-keypoint teacher: indices 91.. do not exist
     t17 = rtmpose_cfg(widen=0.25, num_keypoints=17)
     ckpt = save_weights(MODELS.build(t17), tmp_path / 't17.pth')
-    with pytest.raises(ValueError, match=r"model.keypoint_map="
-                       r"'coco_wholebody_to_left_hand' points outside the "
-                       r'teacher, which predicts 17 keypoints'):
-        MODELS.build(mapped_cfg(ckpt, teacher=t17, student=STUDENT21,
-                                keypoint_map='coco_wholebody_to_left_hand'))
+    with pytest.raises(
+            ValueError,
+            match=r'model.keypoint_map='
+            r"'coco_wholebody_to_left_hand' points outside the "
+            r'teacher, which predicts 17 keypoints'):
+        MODELS.build(
+            mapped_cfg(
+                ckpt,
+                teacher=t17,
+                student=STUDENT21,
+                keypoint_map='coco_wholebody_to_left_hand'))
     # no map: the count mismatch names the key to set
     with pytest.raises(ValueError, match='set model.keypoint_map'):
         MODELS.build(mapped_cfg(teacher_ckpt, keypoint_map=None))
@@ -274,7 +314,11 @@ def test_wrong_length_and_outside_teacher_are_named(teacher_ckpt, tmp_path):
 
 def test_stage2_stays_same_layout(teacher_ckpt):
     with pytest.raises(ValueError, match='keypoint_map.*stage 1'):
-        MODELS.build(dict(
-            type='DWPoseTwoStageDistiller', stage=2, student=STUDENT17,
-            teacher_ckpt=teacher_ckpt, keypoint_map='coco_wholebody_to_coco',
-            logit_distill=dict(type='SimCCLogitDistillLoss')))
+        MODELS.build(
+            dict(
+                type='DWPoseTwoStageDistiller',
+                stage=2,
+                student=STUDENT17,
+                teacher_ckpt=teacher_ckpt,
+                keypoint_map='coco_wholebody_to_coco',
+                logit_distill=dict(type='SimCCLogitDistillLoss')))

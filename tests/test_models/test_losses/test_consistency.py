@@ -52,8 +52,8 @@ def test_gradient_reaches_only_kept_keypoints_and_not_the_target():
 
 def test_all_masked_gives_zero_with_a_gradient():
     pred, target = small_case()
-    loss = MaskedHeatmapMSELoss()(pred, target, torch.zeros(1, 2,
-                                                            dtype=torch.bool))
+    loss = MaskedHeatmapMSELoss()(pred, target,
+                                  torch.zeros(1, 2, dtype=torch.bool))
     assert loss.item() == 0.
     assert loss.requires_grad
     loss.backward()
@@ -65,8 +65,8 @@ def test_shape_errors_name_the_shapes():
     with pytest.raises(ValueError, match=r'\(1, 2, 1, 2\) and \(1, 2, 2, 1\)'):
         loss(torch.zeros(1, 2, 1, 2), torch.zeros(1, 2, 2, 1))
     with pytest.raises(ValueError, match='mask must be'):
-        loss(torch.zeros(1, 2, 1, 2), torch.zeros(1, 2, 1, 2),
-             torch.ones(1, 3))
+        loss(
+            torch.zeros(1, 2, 1, 2), torch.zeros(1, 2, 1, 2), torch.ones(1, 3))
 
 
 def test_registered_in_mmpose_models():
@@ -82,14 +82,16 @@ def test_reduction_all_averages_over_every_element():
     keep = torch.tensor([[True, False]])
     loss = MaskedHeatmapMSELoss(reduction='all')(pred, target, keep)
     assert loss.item() == pytest.approx((1 + 4) / 4)
-    assert MaskedHeatmapMSELoss(loss_weight=0.5, reduction='all')(
-        pred, target, keep).item() == pytest.approx(0.5 * (1 + 4) / 4)
+    assert MaskedHeatmapMSELoss(
+        loss_weight=0.5,
+        reduction='all')(pred, target,
+                         keep).item() == pytest.approx(0.5 * (1 + 4) / 4)
     # no mask: both reductions are the plain mean
     assert MaskedHeatmapMSELoss(reduction='all')(pred, target).item() == \
         pytest.approx((1 + 4 + 9 + 16) / 4)
     # nothing kept: 0 and still in the graph
-    nothing = MaskedHeatmapMSELoss(reduction='all')(
-        pred, target, torch.zeros(1, 2, dtype=torch.bool))
+    nothing = MaskedHeatmapMSELoss(
+        reduction='all')(pred, target, torch.zeros(1, 2, dtype=torch.bool))
     assert nothing.item() == 0. and nothing.requires_grad
-    with pytest.raises(ValueError, match="reduction must be one of"):
+    with pytest.raises(ValueError, match='reduction must be one of'):
         MaskedHeatmapMSELoss(reduction='sum')

@@ -23,8 +23,9 @@ def test_simcc_kl_hand_computed():
     sy = torch.tensor([[[0.0, 0.0, 0.0]]])
     ty = torch.tensor([[[1.0, 0.0, 0.0]]])
     beta = 2.0
-    expect_x = kl(softmax([2 * v for v in [2, 1, 0]]),
-                  softmax([2 * v for v in [0, 1, 2]]))
+    expect_x = kl(
+        softmax([2 * v for v in [2, 1, 0]]),
+        softmax([2 * v for v in [0, 1, 2]]))
     expect_y = kl(softmax([2, 0, 0]), softmax([0, 0, 0]))
     loss = SimCCLogitDistillLoss(loss_weight=0.1)
     got = loss((sx, sy), (tx, ty), temperature=beta)
@@ -80,4 +81,4 @@ def test_heatmap_kl_hand_computed():
 
 def test_heatmap_rejects_simcc_tuple():
     with pytest.raises(ValueError, match='SimCC'):
-        HeatmapLogitDistillLoss()((torch.zeros(1),), (torch.zeros(1),))
+        HeatmapLogitDistillLoss()((torch.zeros(1), ), (torch.zeros(1), ))

@@ -121,20 +121,20 @@ def test_inconsistency_threshold_masks_distant_pairs():
     # Best pair distances: 10 px (0.2) and 30 px (0.6) of the diagonal.
     hm_a = peak_map([[(0, 0, 1.), (0, 0, 1.)]])
     hm_b = peak_map([[(10, 0, 1.), (30, 0, 1.)]])
-    result = correct_pseudo_labels(hm_a, hm_b, hm_a, hm_b, conf_thr=0.1,
-                                   inconsistency_thr=0.3)
+    result = correct_pseudo_labels(
+        hm_a, hm_b, hm_a, hm_b, conf_thr=0.1, inconsistency_thr=0.3)
     assert result.inconsistency.tolist()[0] == pytest.approx([0.2, 0.6])
     assert result.mask.tolist() == [[True, False]]
-    no_filter = correct_pseudo_labels(hm_a, hm_b, hm_a, hm_b, conf_thr=0.1,
-                                      inconsistency_thr=None)
+    no_filter = correct_pseudo_labels(
+        hm_a, hm_b, hm_a, hm_b, conf_thr=0.1, inconsistency_thr=None)
     assert no_filter.mask.tolist() == [[True, True]]
 
 
 def test_both_thresholds_are_strict():
     hm_a = peak_map([[(0, 0, 0.1)], [(0, 0, 1.)]])
     hm_b = peak_map([[(0, 0, 0.1)], [(10, 0, 1.)]])
-    result = correct_pseudo_labels(hm_a, hm_b, conf_thr=0.1,
-                                   inconsistency_thr=0.2)
+    result = correct_pseudo_labels(
+        hm_a, hm_b, conf_thr=0.1, inconsistency_thr=0.2)
     # confidence == 0.1 and inconsistency == 0.2 are both dropped.
     assert result.mask.tolist() == [[False], [False]]
 
@@ -161,16 +161,15 @@ def _random_heatmaps(seed, shape, quantised):
     (1, (2, 4, 7, 9), True),
     (2, (4, 17, 16, 12), False),
 ])
-@pytest.mark.parametrize('conf_thr,inconsistency_thr', [(0.1, 0.6),
-                                                        (0.9, 0.25),
-                                                        (0.5, None)])
+@pytest.mark.parametrize('conf_thr,inconsistency_thr',
+                         [(0.1, 0.6), (0.9, 0.25), (0.5, None)])
 def test_vectorised_equals_loop_reference(seed, shape, quantised, conf_thr,
                                           inconsistency_thr):
     maps = _random_heatmaps(seed, shape, quantised)
-    fast = correct_pseudo_labels(*maps, conf_thr=conf_thr,
-                                 inconsistency_thr=inconsistency_thr)
-    slow = correct_pseudo_labels_loop(*maps, conf_thr=conf_thr,
-                                      inconsistency_thr=inconsistency_thr)
+    fast = correct_pseudo_labels(
+        *maps, conf_thr=conf_thr, inconsistency_thr=inconsistency_thr)
+    slow = correct_pseudo_labels_loop(
+        *maps, conf_thr=conf_thr, inconsistency_thr=inconsistency_thr)
     for field in PCMResult._fields:
         a, b = getattr(fast, field), getattr(slow, field)
         assert a.dtype == b.dtype, field
@@ -214,11 +213,11 @@ def test_pair_index_names_the_fused_members():
         assert torch.allclose(result.inconsistency[chosen],
                               distance[chosen] / math.hypot(16, 12))
     # The chosen pair is never farther apart than any other pair.
-    all_distances = torch.stack([
-        (coords[i] - coords[j]).norm(dim=-1) for i, j in position.values()
-    ], dim=-1)
-    chosen_distance = all_distances.gather(
-        -1, result.pair_index[..., None])[..., 0]
+    all_distances = torch.stack([(coords[i] - coords[j]).norm(dim=-1)
+                                 for i, j in position.values()],
+                                dim=-1)
+    chosen_distance = all_distances.gather(-1, result.pair_index[...,
+                                                                 None])[..., 0]
     assert (chosen_distance <= all_distances.min(dim=-1).values + 1e-6).all()
     # keypoints are the argmax of the fused heatmaps.
     assert torch.equal(result.keypoints, heatmap_argmax(result.heatmaps)[0])

@@ -27,8 +27,8 @@ SIZE = 64  # square inputs, heatmaps 16 x 16
 
 
 def tiny_network(base=8):
-    return heatmap_cfg(num_keypoints=K, input_size=(SIZE, SIZE),
-                       base_channels=base)
+    return heatmap_cfg(
+        num_keypoints=K, input_size=(SIZE, SIZE), base_channels=base)
 
 
 def build(**kwargs) -> SSPCMPoseEstimator:
@@ -40,21 +40,25 @@ def build(**kwargs) -> SSPCMPoseEstimator:
 def batch(num, seed=0, with_labels=True):
     torch.manual_seed(seed)
     data = get_packed_inputs(
-        num, num_keypoints=K, img_shape=(SIZE, SIZE),
-        input_size=(SIZE, SIZE), heatmap_size=(16, 16),
-        with_reg_label=False, with_simcc_label=False)
+        num,
+        num_keypoints=K,
+        img_shape=(SIZE, SIZE),
+        input_size=(SIZE, SIZE),
+        heatmap_size=(16, 16),
+        with_reg_label=False,
+        with_simcc_label=False)
     if not with_labels:
         for sample in data['data_samples']:
-            for field in ('gt_fields', 'gt_instance_labels',
-                          'gt_instances'):
+            for field in ('gt_fields', 'gt_instance_labels', 'gt_instances'):
                 if field in sample:
                     delattr(sample, field)
     return data
 
 
 def semi_batch(num_labeled=2, num_unlabeled=3, seed=0):
-    return dict(labeled=batch(num_labeled, seed),
-                unlabeled=batch(num_unlabeled, seed + 1, with_labels=False))
+    return dict(
+        labeled=batch(num_labeled, seed),
+        unlabeled=batch(num_unlabeled, seed + 1, with_labels=False))
 
 
 def params_of(network):
@@ -77,8 +81,8 @@ def test_builds_three_independent_networks():
     wb = nets[1].backbone.conv1.weight
     assert not torch.equal(wa, wb)
     keys = list(model.state_dict())
-    assert {k.split('.')[0] for k in keys} == {
-        'network_a', 'network_b', 'network_c'}
+    assert {k.split('.')[0]
+            for k in keys} == {'network_a', 'network_b', 'network_c'}
     assert type(model.data_preprocessor).__name__ == \
         'SemiPoseDataPreprocessor'
 
@@ -108,8 +112,8 @@ def test_joint_step_updates_all_networks_and_logs_pcm():
                  'loss_mutual_b', 'loss_pcm_c', 'pcm_kept_fraction',
                  'pcm_inconsistency'):
         assert name in log_vars, name
-    summed = sum(float(v) for k, v in log_vars.items()
-                 if 'loss' in k and k != 'loss')
+    summed = sum(
+        float(v) for k, v in log_vars.items() if 'loss' in k and k != 'loss')
     assert float(log_vars['loss']) == pytest.approx(summed, rel=1e-5)
     assert 0. <= float(log_vars['pcm_kept_fraction']) <= 1.
 
@@ -125,16 +129,17 @@ def test_joint_losses_give_gradients_to_each_network():
         losses[name].backward(retain_graph=True)
         for key in 'ABC':
             grads = [p.grad for p in model.get_network(key).parameters()]
-            has_grad = any(g is not None and g.abs().sum() > 0
-                           for g in grads)
+            has_grad = any(g is not None and g.abs().sum() > 0 for g in grads)
             assert has_grad == (key == student), (name, key)
 
 
 def test_joint_rejects_optim_wrapper_dict():
     model = build()
     wrappers = build_optim_wrapper(
-        model, dict(constructor='SSPCMOptimWrapperConstructor',
-                    optimizer=dict(type='SGD', lr=0.1)))
+        model,
+        dict(
+            constructor='SSPCMOptimWrapperConstructor',
+            optimizer=dict(type='SGD', lr=0.1)))
     with pytest.raises(TypeError, match="update_scheme='separate'"):
         model.train_step(semi_batch(), wrappers)
 
@@ -143,15 +148,19 @@ def test_joint_rejects_optim_wrapper_dict():
 def test_separate_step_updates_each_network_with_its_optimizer():
     model = build(update_scheme='separate')
     wrappers = build_optim_wrapper(
-        model, dict(constructor='SSPCMOptimWrapperConstructor',
-                    A=dict(optimizer=dict(type='SGD', lr=0.1)),
-                    B=dict(optimizer=dict(type='SGD', lr=0.1)),
-                    C=dict(optimizer=dict(type='SGD', lr=0.0))))
+        model,
+        dict(
+            constructor='SSPCMOptimWrapperConstructor',
+            A=dict(optimizer=dict(type='SGD', lr=0.1)),
+            B=dict(optimizer=dict(type='SGD', lr=0.1)),
+            C=dict(optimizer=dict(type='SGD', lr=0.0))))
     assert list(wrappers.keys()) == ['A', 'B', 'C']
     # each optimizer holds exactly its network's parameters
     for key in 'ABC':
-        ids = {id(p) for g in wrappers[key].optimizer.param_groups
-               for p in g['params']}
+        ids = {
+            id(p)
+            for g in wrappers[key].optimizer.param_groups for p in g['params']
+        }
         assert ids == {id(p) for p in model.get_network(key).parameters()}
     before = {k: params_of(model.get_network(k)) for k in 'ABC'}
     log_vars = model.train_step(semi_batch(), wrappers)
@@ -159,8 +168,8 @@ def test_separate_step_updates_each_network_with_its_optimizer():
     assert changed(before['B'], model.get_network('B')) > 10
     # C's optimizer has lr 0: C is untouched, so no other optimizer moved it
     assert changed(before['C'], model.get_network('C')) == 0
-    for name in ('loss_kpt_c', 'loss_mutual_a', 'loss_mutual_b',
-                 'loss_pcm_c', 'pcm_kept_fraction'):
+    for name in ('loss_kpt_c', 'loss_mutual_a', 'loss_mutual_b', 'loss_pcm_c',
+                 'pcm_kept_fraction'):
         assert name in log_vars
     # two updates per optimizer: supervised step, then its consistency step
     assert [w._inner_count for w in wrappers.values()] == [2, 2, 2]
@@ -169,8 +178,10 @@ def test_separate_step_updates_each_network_with_its_optimizer():
 def test_separate_updates_c_too_and_needs_optim_wrapper_dict():
     model = build(update_scheme='separate')
     wrappers = build_optim_wrapper(
-        model, dict(constructor='SSPCMOptimWrapperConstructor',
-                    optimizer=dict(type='SGD', lr=0.1)))
+        model,
+        dict(
+            constructor='SSPCMOptimWrapperConstructor',
+            optimizer=dict(type='SGD', lr=0.1)))
     before = params_of(model.get_network('C'))
     model.train_step(semi_batch(), wrappers)
     assert changed(before, model.get_network('C')) > 10
@@ -183,9 +194,11 @@ def test_optim_constructor_rejects_partial_settings():
     model = build(update_scheme='separate')
     with pytest.raises(KeyError, match="missing \\['C'\\]"):
         build_optim_wrapper(
-            model, dict(constructor='SSPCMOptimWrapperConstructor',
-                        A=dict(optimizer=dict(type='SGD', lr=0.1)),
-                        B=dict(optimizer=dict(type='SGD', lr=0.1))))
+            model,
+            dict(
+                constructor='SSPCMOptimWrapperConstructor',
+                A=dict(optimizer=dict(type='SGD', lr=0.1)),
+                B=dict(optimizer=dict(type='SGD', lr=0.1))))
 
 
 # --------------------------------------------------------------- PCM
@@ -308,13 +321,14 @@ def test_predict_and_tensor_use_c_unless_configured():
         model.eval()
         processed = model.data_preprocessor(data, False)
         with torch.no_grad():
-            ours = model(processed['inputs'], processed['data_samples'],
-                         mode='tensor')
-            theirs = model.get_network(key)(processed['inputs'], None,
-                                            mode='tensor')
-            others = [model.get_network(k)(processed['inputs'], None,
-                                           mode='tensor')
-                      for k in 'ABC' if k != key]
+            ours = model(
+                processed['inputs'], processed['data_samples'], mode='tensor')
+            theirs = model.get_network(key)(
+                processed['inputs'], None, mode='tensor')
+            others = [
+                model.get_network(k)(processed['inputs'], None, mode='tensor')
+                for k in 'ABC' if k != key
+            ]
         assert torch.equal(ours, theirs)
         assert all(not torch.equal(ours, o) for o in others)
         with torch.no_grad():
@@ -349,9 +363,10 @@ def test_heatmap_to_image_px_follows_mmpose_codecs():
 def test_export_gives_a_plain_topdown_checkpoint(tmp_path):
     from mmpose.apis import init_model
     model = build()
-    checkpoint = dict(meta=dict(epoch=3),
-                      state_dict={f'module.{k}': v
-                                  for k, v in model.state_dict().items()})
+    checkpoint = dict(
+        meta=dict(epoch=3),
+        state_dict={f'module.{k}': v
+                    for k, v in model.state_dict().items()})
     exported = export_sspcm_student(checkpoint, 'C')
     assert set(exported) == set(model.get_network('C').state_dict())
     ckpt_path = str(tmp_path / 'c.pth')
@@ -405,25 +420,25 @@ def _centroid(heatmaps):
     xs = torch.arange(w, dtype=torch.float32)[None, :]
     mass = heatmaps.sum(dim=(-2, -1))
     return torch.stack(((heatmaps * xs).sum(dim=(-2, -1)) / mass,
-                        (heatmaps * ys).sum(dim=(-2, -1)) / mass), dim=-1)
+                        (heatmaps * ys).sum(dim=(-2, -1)) / mass),
+                       dim=-1)
 
 
 def test_warped_targets_stay_on_the_warped_keypoints():
     """mmpose's codec puts image point p at heatmap point p / stride; after
     the hard affine, the target peak must sit at warped(p) / stride."""
     from mmpose.codecs import MSRAHeatmap
+
     from mmpose_kd.models.semi.sspcm import heatmap_theta
     from mmpose_kd.models.semi.warp import (affine_theta, warp_heatmaps,
                                             warp_points)
     image_hw, heatmap_hw = (128, 96), (32, 24)
-    codec = MSRAHeatmap(input_size=(96, 128), heatmap_size=(24, 32),
-                        sigma=2)
+    codec = MSRAHeatmap(input_size=(96, 128), heatmap_size=(24, 32), sigma=2)
     point = torch.tensor([[40.0, 72.0]])  # on the heatmap grid: (10, 18)
     heatmap = torch.from_numpy(codec.encode(
         point[None].numpy())['heatmaps'])[None]  # [1, 1, 32, 24]
     assert torch.allclose(_centroid(heatmap)[0, 0], point[0] / 4, atol=0.05)
-    theta = affine_theta(torch.tensor([50.]), torch.tensor([1.2]),
-                         *image_hw)
+    theta = affine_theta(torch.tensor([50.]), torch.tensor([1.2]), *image_hw)
     expected = warp_points(point[None], theta, image_hw)[0, 0] / 4
     exact = warp_heatmaps(heatmap, heatmap_theta(theta, image_hw, heatmap_hw))
     naive = warp_heatmaps(heatmap, theta)
@@ -479,6 +494,7 @@ def test_non_finite_loss_stops_before_any_step(scheme, term, monkeypatch):
         def poisoned(student, *args):
             loss = original(student, *args)
             return loss * float('nan') if student == 'B' else loss
+
         monkeypatch.setattr(model, '_mutual_loss', poisoned)
     else:
         original = model._pcm_loss
@@ -486,17 +502,21 @@ def test_non_finite_loss_stops_before_any_step(scheme, term, monkeypatch):
         def poisoned(*args):
             loss, stats = original(*args)
             return loss * float('inf'), stats
+
         monkeypatch.setattr(model, '_pcm_loss', poisoned)
     if scheme == 'joint':
         wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
     else:
         wrapper = build_optim_wrapper(
-            model, dict(constructor='SSPCMOptimWrapperConstructor',
-                        optimizer=dict(type='SGD', lr=0.1)))
+            model,
+            dict(
+                constructor='SSPCMOptimWrapperConstructor',
+                optimizer=dict(type='SGD', lr=0.1)))
     student = 'B' if term == 'loss_mutual_b' else 'C'
     before = {k: params_of(model.get_network(k)) for k in 'ABC'}
-    with pytest.raises(FloatingPointError,
-                       match=f'`{term}` is (nan|inf) at iteration 42'):
+    with pytest.raises(
+            FloatingPointError,
+            match=f'`{term}` is (nan|inf) at iteration 42'):
         model.train_step(semi_batch(), wrapper)
     hub.runtime_info.pop('iter', None)
     if scheme == 'joint':

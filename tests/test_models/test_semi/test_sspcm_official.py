@@ -22,27 +22,29 @@ from toy_models import heatmap_cfg
 register_all_modules()
 torch.set_num_threads(1)
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
+ROOT = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 OFFICIAL = Config.fromfile(
-    osp.join(ROOT, 'configs', 'sspcm', '_base_',
-             'sspcm_official_training.py'))
+    osp.join(ROOT, 'configs', 'sspcm', '_base_', 'sspcm_official_training.py'))
 K = 5
 SIZE = 64  # heatmaps 16 x 16
 
 
 def tiny_network(flip_test=False):
-    cfg = heatmap_cfg(num_keypoints=K, input_size=(SIZE, SIZE),
-                      base_channels=8)
-    cfg['test_cfg'] = dict(flip_test=flip_test, flip_mode='heatmap',
-                           shift_heatmap=flip_test)
+    cfg = heatmap_cfg(
+        num_keypoints=K, input_size=(SIZE, SIZE), base_channels=8)
+    cfg['test_cfg'] = dict(
+        flip_test=flip_test, flip_mode='heatmap', shift_heatmap=flip_test)
     return cfg
 
 
 def build(semi_train_cfg=None, **kwargs) -> SSPCMPoseEstimator:
-    return MODELS.build(dict(type='SSPCMPoseEstimator',
-                             network_a=tiny_network(),
-                             semi_train_cfg=semi_train_cfg, **kwargs))
+    return MODELS.build(
+        dict(
+            type='SSPCMPoseEstimator',
+            network_a=tiny_network(),
+            semi_train_cfg=semi_train_cfg,
+            **kwargs))
 
 
 def official_cfg(**overrides):
@@ -53,16 +55,22 @@ def official_cfg(**overrides):
 
 
 def semi_batch():
-    labeled = get_packed_inputs(2, num_keypoints=K, img_shape=(SIZE, SIZE),
-                                input_size=(SIZE, SIZE),
-                                heatmap_size=(16, 16), with_reg_label=False,
-                                with_simcc_label=False)
-    unlabeled = get_packed_inputs(3, num_keypoints=K,
-                                  img_shape=(SIZE, SIZE),
-                                  input_size=(SIZE, SIZE),
-                                  heatmap_size=(16, 16),
-                                  with_reg_label=False,
-                                  with_simcc_label=False)
+    labeled = get_packed_inputs(
+        2,
+        num_keypoints=K,
+        img_shape=(SIZE, SIZE),
+        input_size=(SIZE, SIZE),
+        heatmap_size=(16, 16),
+        with_reg_label=False,
+        with_simcc_label=False)
+    unlabeled = get_packed_inputs(
+        3,
+        num_keypoints=K,
+        img_shape=(SIZE, SIZE),
+        input_size=(SIZE, SIZE),
+        heatmap_size=(16, 16),
+        with_reg_label=False,
+        with_simcc_label=False)
     for sample in unlabeled['data_samples']:
         for field in ('gt_fields', 'gt_instance_labels', 'gt_instances'):
             if field in sample:
@@ -97,8 +105,9 @@ def official_joints_mse(output, target, target_weight):
     for idx in range(num_joints):
         heatmap_pred = pred[idx].squeeze()
         heatmap_gt = gt[idx].squeeze()
-        loss += 0.5 * criterion(heatmap_pred.mul(target_weight[:, idx]),
-                                heatmap_gt.mul(target_weight[:, idx]))
+        loss += 0.5 * criterion(
+            heatmap_pred.mul(target_weight[:, idx]),
+            heatmap_gt.mul(target_weight[:, idx]))
     return loss / num_joints
 
 
@@ -107,6 +116,7 @@ def test_official_loss_factors_on_a_hand_made_example():
     """Every factor of the official balance on numbers checkable by hand:
     N=1, K=2, H=1, W=2, squared errors (1, 4) and (9, 16)."""
     from mmpose.models.losses import KeypointMSELoss
+
     from mmpose_kd.models.losses.consistency import MaskedHeatmapMSELoss
     pred = torch.tensor([[[[1., 2.]], [[3., 4.]]]])
     target = torch.zeros(1, 2, 1, 2)
@@ -115,8 +125,8 @@ def test_official_loss_factors_on_a_hand_made_example():
     official = official_joints_mse(pred, target, keep[..., None])
     assert float(official) == pytest.approx(0.625)
     # Ours, the official unsupervised term: weight 0.5, reduction 'all'.
-    ours = MaskedHeatmapMSELoss(loss_weight=0.5, reduction='all')(
-        pred, target, keep.bool())
+    ours = MaskedHeatmapMSELoss(
+        loss_weight=0.5, reduction='all')(pred, target, keep.bool())
     assert float(ours) == pytest.approx(0.625)
     # 'kept' averages over the 2 kept elements instead: (1 + 4) / 2.
     assert float(MaskedHeatmapMSELoss()(pred, target, keep.bool())) == \
@@ -143,8 +153,8 @@ def test_mean_confidence_is_the_official_score():
 
 # ------------------------------------------------------------ model level
 def _with_hand_teachers(model, monkeypatch):
-    heatmaps = dict(A=hand_heatmaps(PEAKS_A),
-                    B=hand_heatmaps(PEAKS_B, shift=1))
+    heatmaps = dict(
+        A=hand_heatmaps(PEAKS_A), B=hand_heatmaps(PEAKS_B, shift=1))
     monkeypatch.setattr(model, '_teacher_heatmaps',
                         lambda key, images: heatmaps[key].clone())
     return heatmaps
@@ -167,15 +177,19 @@ def test_official_total_loss_equals_the_papers_formula(monkeypatch):
     # statistics: the same values as inside model.loss).
     samples = data['data_samples']['labeled']
     gt = torch.stack([s.gt_fields.heatmaps for s in samples])
-    weight = torch.stack([s.gt_instance_labels.keypoint_weights[0]
-                          for s in samples])[..., None]
+    weight = torch.stack(
+        [s.gt_instance_labels.keypoint_weights[0] for s in samples])[..., None]
     score_mask = MEAN_AB_KEPT[None, :, None].expand(3, K, 1).float()
     fused = 0.5 * teachers['A'] + 0.5 * teachers['B']  # no snapshots yet
     with torch.no_grad():
-        out = {k: model.get_network(k)(labeled, None, mode='tensor')
-               for k in 'ABC'}
-        cons = {k: model.get_network(k)(easy, None, mode='tensor')
-                for k in 'ABC'}
+        out = {
+            k: model.get_network(k)(labeled, None, mode='tensor')
+            for k in 'ABC'
+        }
+        cons = {
+            k: model.get_network(k)(easy, None, mode='tensor')
+            for k in 'ABC'
+        }
     expected = dict(
         loss_kpt_a=0.5 * official_joints_mse(out['A'], gt, weight),
         loss_kpt_b=0.5 * official_joints_mse(out['B'], gt, weight),
@@ -215,26 +229,29 @@ def _student_keypoint_gradient(model, monkeypatch, loss_name, student):
     return hard_view[-1].grad.abs().sum(dim=(0, 2, 3)) > 0
 
 
-@pytest.mark.parametrize('source,expected_a,expected_b', [
-    # 'teacher': A <- B masked on B's maxima, B <- A on A's
-    ('teacher', PEAKS_B > 0.1, PEAKS_A > 0.1),
-    # 'mean_ab' (official): one mask for both directions
-    ('mean_ab', MEAN_AB_KEPT, MEAN_AB_KEPT),
-])
+@pytest.mark.parametrize(
+    'source,expected_a,expected_b',
+    [
+        # 'teacher': A <- B masked on B's maxima, B <- A on A's
+        ('teacher', PEAKS_B > 0.1, PEAKS_A > 0.1),
+        # 'mean_ab' (official): one mask for both directions
+        ('mean_ab', MEAN_AB_KEPT, MEAN_AB_KEPT),
+    ])
 def test_mutual_mask_source(monkeypatch, source, expected_a, expected_b):
     cfg = official_cfg(mutual_conf_source=source)
     for student, expected in (('A', expected_a), ('B', expected_b)):
         model = build(cfg)
-        reached = _student_keypoint_gradient(
-            model, monkeypatch, f'loss_mutual_{student.lower()}', student)
+        reached = _student_keypoint_gradient(model, monkeypatch,
+                                             f'loss_mutual_{student.lower()}',
+                                             student)
         assert torch.equal(reached, expected), (student, reached)
         monkeypatch.undo()
 
 
 def test_unmasked_mutual_losses_stay_the_default(monkeypatch):
     model = build(dict(cut_occlude=None, hard_affine=None))
-    reached = _student_keypoint_gradient(model, monkeypatch,
-                                         'loss_mutual_a', 'A')
+    reached = _student_keypoint_gradient(model, monkeypatch, 'loss_mutual_a',
+                                         'A')
     assert reached.all()
 
 
@@ -246,10 +263,8 @@ def test_pcm_mask_source(monkeypatch, source, expected):
     """Without snapshots the fused pair is (A, B), so both sources agree
     here on the confidence; 'fused_pair' also applies the inconsistency
     filter of the default 0.6 (A's and B's peaks differ by one row)."""
-    model = build(official_cfg(pcm_conf_source=source,
-                               inconsistency_thr=0.6))
-    reached = _student_keypoint_gradient(model, monkeypatch, 'loss_pcm_c',
-                                         'C')
+    model = build(official_cfg(pcm_conf_source=source, inconsistency_thr=0.6))
+    reached = _student_keypoint_gradient(model, monkeypatch, 'loss_pcm_c', 'C')
     assert torch.equal(reached, expected)
 
 
@@ -264,30 +279,31 @@ def test_pcm_mean_ab_ignores_the_fused_pair_confidence(monkeypatch):
                      copy.deepcopy(model.get_network('B')))
         model.set_snapshots(*snapshots)
         confident = hand_heatmaps(torch.full((K, ), 0.9))
-        monkeypatch.setattr(model, '_snapshot_heatmaps',
-                            lambda images: (confident, confident))
-        reached[source] = _student_keypoint_gradient(
-            model, monkeypatch, 'loss_pcm_c', 'C')
+        monkeypatch.setattr(model, '_snapshot_heatmaps', lambda images:
+                            (confident, confident))
+        reached[source] = _student_keypoint_gradient(model, monkeypatch,
+                                                     'loss_pcm_c', 'C')
         monkeypatch.undo()
     assert reached['fused_pair'].all()
     assert torch.equal(reached['mean_ab'], MEAN_AB_KEPT)
 
 
 def test_bad_official_keys_raise_naming_the_key():
-    for key, value in (('mutual_conf_source', 'b'),
-                       ('pcm_conf_source', 'snapshot'),
-                       ('snapshot_bn_mode', 'frozen'),
-                       ('unsup_loss_reduction', 'sum')):
+    for key, value in (('mutual_conf_source', 'b'), ('pcm_conf_source',
+                                                     'snapshot'),
+                       ('snapshot_bn_mode', 'frozen'), ('unsup_loss_reduction',
+                                                        'sum')):
         with pytest.raises(ValueError, match=f'semi_train_cfg.{key}'):
             build({key: value})
 
 
 # ------------------------------------------------------------ snapshots
 def _bn_state(module):
-    return {name: (m.running_mean.clone(), m.running_var.clone(),
-                   m.num_batches_tracked.clone())
-            for name, m in module.named_modules()
-            if isinstance(m, _BatchNorm)}
+    return {
+        name: (m.running_mean.clone(), m.running_var.clone(),
+               m.num_batches_tracked.clone())
+        for name, m in module.named_modules() if isinstance(m, _BatchNorm)
+    }
 
 
 def _same_bn_state(a, b):
@@ -313,8 +329,7 @@ def test_snapshot_bn_mode(mode):
     before_snap = [_bn_state(s) for s in snapshots]
     before_live = [_bn_state(model.get_network(k)) for k in 'AB']
     heatmaps_a, heatmaps_b = model._snapshot_heatmaps(images)
-    for snapshot, heatmaps, state in zip(snapshots,
-                                         (heatmaps_a, heatmaps_b),
+    for snapshot, heatmaps, state in zip(snapshots, (heatmaps_a, heatmaps_b),
                                          before_snap):
         assert not snapshot.training  # left as the hook set it
         assert _same_bn_state(state, _bn_state(snapshot))
@@ -337,35 +352,43 @@ def as_double(values):
 
 @pytest.mark.parametrize('flip_test', [False, True])
 def test_predict_networks_scores_a_b_their_ensemble_and_c(flip_test):
-    model = MODELS.build(dict(type='SSPCMPoseEstimator',
-                              network_a=tiny_network(flip_test)))
+    model = MODELS.build(
+        dict(type='SSPCMPoseEstimator', network_a=tiny_network(flip_test)))
     model.eval()
-    data = get_packed_inputs(2, num_keypoints=K, img_shape=(SIZE, SIZE),
-                             input_size=(SIZE, SIZE), heatmap_size=(16, 16),
-                             with_reg_label=False, with_simcc_label=False)
+    data = get_packed_inputs(
+        2,
+        num_keypoints=K,
+        img_shape=(SIZE, SIZE),
+        input_size=(SIZE, SIZE),
+        heatmap_size=(16, 16),
+        with_reg_label=False,
+        with_simcc_label=False)
     processed = model.data_preprocessor(data, False)
     inputs, samples = processed['inputs'], processed['data_samples']
     with torch.no_grad():
         results = model.predict_networks(inputs, samples,
                                          ('A', 'B', 'AB', 'C'))
         singles = {
-            key: model.get_network(key).predict(
-                inputs, [s.clone() for s in samples])
-            for key in 'ABC'}
+            key: model.get_network(key).predict(inputs,
+                                                [s.clone() for s in samples])
+            for key in 'ABC'
+        }
         # the ensemble: mean of the (flip-averaged) heatmaps, A's codec
         heatmaps = {}
         for key in 'AB':
             network = model.get_network(key)
             cfg = dict(network.test_cfg, output_heatmaps=True)
             if flip_test:
-                feats = [network.extract_feat(inputs),
-                         network.extract_feat(inputs.flip(-1))]
+                feats = [
+                    network.extract_feat(inputs),
+                    network.extract_feat(inputs.flip(-1))
+                ]
             else:
                 feats = network.extract_feat(inputs)
             _, fields = network.head.predict(feats, samples, test_cfg=cfg)
             heatmaps[key] = torch.stack([f.heatmaps for f in fields])
-        decoded = model.get_network('A').head.decode(
-            0.5 * heatmaps['A'] + 0.5 * heatmaps['B'])
+        decoded = model.get_network('A').head.decode(0.5 * heatmaps['A'] +
+                                                     0.5 * heatmaps['B'])
     assert list(results) == ['A', 'B', 'AB', 'C']
     for key in 'ABC':
         assert torch.allclose(
@@ -375,13 +398,15 @@ def test_predict_networks_scores_a_b_their_ensemble_and_c(flip_test):
     expected = singles['A'][0].pred_instances  # only for the conversion
     scale = samples[0].metainfo['input_scale'] / samples[0].metainfo[
         'input_size']
-    offset = samples[0].metainfo['input_center'] - 0.5 * samples[0].metainfo[
-        'input_scale']
+    offset = samples[0].metainfo[
+        'input_center'] - 0.5 * samples[0].metainfo['input_scale']
     assert ensemble.keypoints.shape == expected.keypoints.shape
-    assert torch.allclose(as_double(ensemble.keypoints),
-                          as_double(decoded[0].keypoints * scale + offset))
-    assert torch.allclose(as_double(ensemble.keypoint_scores),
-                          as_double(decoded[0].keypoint_scores))
+    assert torch.allclose(
+        as_double(ensemble.keypoints),
+        as_double(decoded[0].keypoints * scale + offset))
+    assert torch.allclose(
+        as_double(ensemble.keypoint_scores),
+        as_double(decoded[0].keypoint_scores))
     # each network wrote into its own copies of the data samples
     assert len({id(results[k][0]) for k in results}) == 4
     assert 'pred_instances' not in samples[0]
@@ -389,8 +414,9 @@ def test_predict_networks_scores_a_b_their_ensemble_and_c(flip_test):
     model.semi_test_cfg['predict_on'] = 'AB'
     with torch.no_grad():
         via_val_step = model.val_step(data)
-    assert torch.allclose(as_double(via_val_step[0].pred_instances.keypoints),
-                          as_double(ensemble.keypoints))
+    assert torch.allclose(
+        as_double(via_val_step[0].pred_instances.keypoints),
+        as_double(ensemble.keypoints))
     with torch.no_grad():
         tensor = model(inputs, mode='tensor')
         mean = 0.5 * model.get_network('A')(inputs, None, mode='tensor') + \
@@ -407,10 +433,14 @@ def test_official_settings_train_in_the_separate_scheme(monkeypatch):
     model = build(official_cfg(), update_scheme='separate')
     _with_hand_teachers(model, monkeypatch)
     wrappers = build_optim_wrapper(
-        model, dict(constructor='SSPCMOptimWrapperConstructor',
-                    optimizer=dict(type='SGD', lr=0.1)))
-    before = {k: [p.detach().clone()
-                  for p in model.get_network(k).parameters()] for k in 'ABC'}
+        model,
+        dict(
+            constructor='SSPCMOptimWrapperConstructor',
+            optimizer=dict(type='SGD', lr=0.1)))
+    before = {
+        k: [p.detach().clone() for p in model.get_network(k).parameters()]
+        for k in 'ABC'
+    }
     log_vars = model.train_step(semi_batch(), wrappers)
     for key in 'ABC':
         after = list(model.get_network(key).parameters())

@@ -58,17 +58,18 @@ def test_positive_angle_turns_counter_clockwise_and_scale_enlarges():
     # Odd sizes put the centre on a pixel centre: (cx, cy) = (3, 4).
     height, width = 9, 7
     right_of_centre = torch.tensor([[[4., 4.]]])
-    theta = affine_theta(torch.tensor([90.]), torch.tensor([1.]), height,
-                         width)
+    theta = affine_theta(
+        torch.tensor([90.]), torch.tensor([1.]), height, width)
     # Right of the centre goes up (y points down in images).
     assert torch.allclose(
         warp_points(right_of_centre, theta, (height, width)),
-        torch.tensor([[[3., 3.]]]), atol=1e-5)
-    theta = affine_theta(torch.tensor([0.]), torch.tensor([2.]), height,
-                         width)
+        torch.tensor([[[3., 3.]]]),
+        atol=1e-5)
+    theta = affine_theta(torch.tensor([0.]), torch.tensor([2.]), height, width)
     assert torch.allclose(
         warp_points(right_of_centre, theta, (height, width)),
-        torch.tensor([[[5., 4.]]]), atol=1e-5)
+        torch.tensor([[[5., 4.]]]),
+        atol=1e-5)
 
 
 @pytest.mark.parametrize('angle,scale', [(90., 1.), (-90., 1.), (0., 2.),
@@ -79,21 +80,21 @@ def test_a_single_pixel_lands_where_warp_points_says(angle, scale):
     source = torch.tensor([[[5., 3.]]])  # (x, y), off-centre on both axes
     image = torch.zeros(1, 1, height, width)
     image[0, 0, 3, 5] = 1.
-    theta = affine_theta(torch.tensor([angle]), torch.tensor([scale]), height,
-                         width)
+    theta = affine_theta(
+        torch.tensor([angle]), torch.tensor([scale]), height, width)
     warped = warp_images(image, theta)
     landed = warp_points(source, theta, (height, width))[0, 0]
     x, y = int(round(landed[0].item())), int(round(landed[1].item()))
-    assert torch.allclose(landed, torch.tensor([float(x), float(y)]),
-                          atol=1e-4)
+    assert torch.allclose(
+        landed, torch.tensor([float(x), float(y)]), atol=1e-4)
     assert warped[0, 0, y, x].item() == pytest.approx(1., abs=1e-4)
 
 
 def test_rotation_preserves_pixel_distances_on_non_square_images():
     # The paper's code rotates in normalised coordinates, which shears a
     # 192x256 image; ours must be a true rotation and scale in pixels.
-    theta = affine_theta(torch.tensor([37.]), torch.tensor([1.2]), IMG_H,
-                         IMG_W)
+    theta = affine_theta(
+        torch.tensor([37.]), torch.tensor([1.2]), IMG_H, IMG_W)
     points = torch.tensor([[[20., 30.], [150., 200.], [100., 10.]]])
     warped = warp_points(points, theta, (IMG_H, IMG_W))
     before = torch.cdist(points, points)
@@ -107,11 +108,11 @@ def test_warp_points_agrees_with_a_warped_blob():
     theta = sample_hard_affine(4, IMG_H, IMG_W, generator=gen)
     images = gaussian(IMG_H, IMG_W, points, sigma=4.)
     warped = warp_images(images, theta)
-    expected = warp_points(torch.tensor(points)[:, None], theta,
-                           (IMG_H, IMG_W))[:, 0]
+    expected = warp_points(
+        torch.tensor(points)[:, None], theta, (IMG_H, IMG_W))[:, 0]
     # Blobs stay well inside the image, so the centroid is unbiased.
-    inside = ((expected > 15) & (expected < torch.tensor([IMG_W - 15.,
-                                                          IMG_H - 15.])))
+    inside = ((expected > 15) &
+              (expected < torch.tensor([IMG_W - 15., IMG_H - 15.])))
     assert inside.all()
     assert torch.allclose(centroid(warped), expected, atol=0.1)
 
@@ -120,13 +121,13 @@ def test_heatmap_warp_is_aligned_with_image_warp():
     gen = torch.Generator().manual_seed(2)
     # Within 45 px of the centre: after scale <= 1.25 the blobs (3 sigma =
     # 24 px) stay inside the image whatever the rotation.
-    points = torch.tensor([[70., 100.], [120., 160.], [96., 128.],
-                           [60., 105.], [125., 100.], [80., 160.]])
+    points = torch.tensor([[70., 100.], [120., 160.], [96., 128.], [60., 105.],
+                           [125., 100.], [80., 160.]])
     num = len(points)
     theta = sample_hard_affine(num, IMG_H, IMG_W, generator=gen)
     images = gaussian(IMG_H, IMG_W, points.tolist(), sigma=8.)
-    heatmaps = gaussian(HM_H, HM_W, image_to_heatmap(points).tolist(),
-                        sigma=2.)
+    heatmaps = gaussian(
+        HM_H, HM_W, image_to_heatmap(points).tolist(), sigma=2.)
     img_xy, _ = heatmap_argmax(warp_images(images, theta))
     hm_xy, _ = heatmap_argmax(warp_heatmaps(heatmaps, theta))
     # Within one heatmap pixel (RATIO image pixels) on both axes.
@@ -134,8 +135,8 @@ def test_heatmap_warp_is_aligned_with_image_warp():
     # And the sub-pixel centroids agree much more tightly.
     hm_centroid = centroid(warp_heatmaps(heatmaps, theta))
     img_centroid = centroid(warp_images(images, theta))
-    assert torch.allclose(image_to_heatmap(img_centroid), hm_centroid,
-                          atol=0.1)
+    assert torch.allclose(
+        image_to_heatmap(img_centroid), hm_centroid, atol=0.1)
     # And both agree with where warp_points moves the source point.
     expected = warp_points(points[:, None], theta, (IMG_H, IMG_W))[:, 0]
     assert torch.allclose(img_centroid, expected, atol=0.2)
@@ -163,6 +164,7 @@ def test_sampler_statistics_match_the_paper_setting():
 
 
 def test_sampler_options_and_determinism():
+
     def seeded(seed):
         return torch.Generator().manual_seed(seed)
 
@@ -172,7 +174,12 @@ def test_sampler_options_and_determinism():
     assert torch.equal(first, again)
     assert not torch.equal(first, other)
     _, (angle, scale) = sample_hard_affine(
-        100, 8, 6, rot_prob=0., scale_std=0., return_params=True,
+        100,
+        8,
+        6,
+        rot_prob=0.,
+        scale_std=0.,
+        return_params=True,
         generator=torch.Generator().manual_seed(0))
     assert (angle == 0).all() and (scale == 1).all()
     with pytest.raises(ValueError, match='rot_prob'):
@@ -190,8 +197,7 @@ def test_warp_rejects_a_theta_of_the_wrong_batch():
 
 def test_angle_of_the_built_theta():
     # Reading the rotation back from theta (pixel space) gives the angle.
-    theta = affine_theta(torch.tensor([25.]), torch.tensor([1.]), IMG_H,
-                         IMG_W)
+    theta = affine_theta(torch.tensor([25.]), torch.tensor([1.]), IMG_H, IMG_W)
     aspect = IMG_H / IMG_W
     sin = theta[0, 1, 0].item() * aspect  # (inverse) sin
     cos = theta[0, 0, 0].item()

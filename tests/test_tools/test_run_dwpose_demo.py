@@ -1,0 +1,94 @@
+"""tools/run_dwpose_demo.py, the main job, end to end at a tiny size: the
+shipped RTMPose-s teacher (a file in the repo, nothing downloaded) teaches
+the RTMPose-t student for one epoch on 6 generated images; the table has
+the four models and every per-part column, and the picture and plot are
+written. A second run reuses the data; a teacher file that is missing is a
+clear error."""
+import json
+import os.path as osp
+
+import cv2
+import pytest
+
+from tool_loading import load_tool
+
+demo = load_tool('run_dwpose_demo')
+PARTS = ('AP', 'AR', 'body AP', 'foot AP', 'face AP', 'hand AP')
+
+
+@pytest.fixture(scope='module')
+def demo_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp('dwpose_demo')
+    argv = [
+        '--work-dir',
+        str(root / 'work'), '--data-root',
+        str(root / 'data'), '--num-train', '6', '--num-val', '3', '--epochs',
+        '1'
+    ]
+    demo.main(argv)
+    return root, argv
+
+
+def test_shipped_teacher_exists_and_loads():
+    ckpt = demo.FAMILIES['rtmpose']['teacher_ckpt']
+    assert osp.isfile(ckpt), ckpt
+    import torch
+    state = torch.load(ckpt, map_location='cpu', weights_only=True)
+    assert state['meta']['dataset_meta']['num_keypoints'] == 133
+    assert any(k.startswith('head.') for k in state['state_dict'])
+
+
+def test_demo_writes_table_picture_and_plot(demo_run):
+    root, _ = demo_run
+    work = root / 'work'
+    with open(work / 'results.json') as f:
+        summary = json.load(f)
+    names = [row['model'] for row in summary['rows']]
+    assert names == [
+        'teacher (RTMPose-s)', 'student alone (baseline)',
+        'DWPose stage 1 student', 'DWPose stage 1+2 student'
+    ]
+    for row in summary['rows']:
+        for part in PARTS:
+            assert 0.0 <= row[part] <= 100.0, (row['model'], part)
+    assert summary['rows'][0]['schedule'] == 'shipped'
+    assert summary['peak_rss_gib'] > 0
+    assert set(summary['train_seconds']) == {
+        'student alone', 'DWPose stage 1', 'DWPose stage 2'
+    }
+    table = (work / 'results.md').read_text()
+    assert table.count('\n') == 6 and 'face AP' in table
+    picture = cv2.imread(summary['figures']['picture'])
+    # three panels of 480-pixel height side by side
+    assert picture.shape[0] == 480 and picture.shape[1] > 3 * 100
+    assert cv2.imread(summary['figures']['plot']) is not None
+    # the data carries its framing: half the images are close-ups
+    with open(root / 'data' / 'annotations' /
+              'coco_wholebody_train_v1.0.json') as f:
+        info = json.load(f)['info']
+    assert info['upper_body_fraction'] == demo.DATA['upper_body_fraction']
+
+
+def test_data_is_reused_only_when_settings_match(demo_run):
+    root, argv = demo_run
+    val = root / 'data' / 'annotations' / 'coco_wholebody_val_v1.0.json'
+    before = val.stat().st_mtime_ns
+    demo.make_data(demo.parse_args(argv))
+    assert val.stat().st_mtime_ns == before  # reused
+    num_val = argv.index('--num-val') + 1
+    demo.make_data(
+        demo.parse_args(argv[:num_val] + ['2'] + argv[num_val + 1:]))
+    with open(val) as f:
+        assert len(json.load(f)['images']) == 2  # written again
+
+
+def test_missing_teacher_is_a_clear_error(tmp_path):
+    argv = [
+        '--work-dir',
+        str(tmp_path / 'w'), '--data-root',
+        str(tmp_path / 'd'), '--num-train', '2', '--num-val', '1',
+        '--teacher-ckpt',
+        str(tmp_path / 'nope.pth')
+    ]
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        demo.main(argv)
