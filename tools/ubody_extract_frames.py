@@ -2,7 +2,7 @@
 
 The selection (split, protocol, scenes, frame interval) is the one
 ``UBodyWholeBodyVideoDataset`` uses (the same functions in
-``mmpose_kd/datasets/ubody.py``), and the frames are decoded by the same
+``mmpose_kd/datasets/ubody/selection.py``), and the frames are decoded by the same
 ``VideoFrameReader``, so a dataset with ``frame_source='extracted'`` reads
 exactly the pixels a ``frame_source='video'`` one decodes.
 

@@ -8,7 +8,10 @@ keypoint arrays with ``reshape(-1, 3)``. A file that is not JSON raises a
 ``foot_kpts`` holds 5 keypoints instead of 6 still reshapes, shifting every
 later keypoint into the wrong part (face points become feet, ...) without an
 error. These functions are what :mod:`mmpose_kd.datasets.checked_coco`
-calls while it parses; they are plain functions so tools can use them too.
+calls while it parses, and what :mod:`mmpose_kd.datasets.ubody` checks
+UBody's per-scene COCO-WholeBody files with (re-raised there as its
+``UBodyAnnotationError`` subclass); they are plain functions so tools can
+use them too.
 """
 import json
 from typing import Iterable, Optional, Sequence, Tuple

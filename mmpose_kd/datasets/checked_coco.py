@@ -24,7 +24,7 @@ training starts:
   array has the wrong length or is missing, or that lacks another key the
   stock parser reads (``bbox``, ``category_id``, ...).
 
-``UBodyWholeBodyVideoDataset`` (``ubody.py``) reads UBody's per-scene files
+``UBodyWholeBodyVideoDataset`` (``ubody/``) reads UBody's per-scene files
 with its own checks and is not one of these.
 """
 from typing import List, Optional, Sequence, Tuple

@@ -41,12 +41,15 @@ def parse_args():
     p.add_argument(
         '--demo-dir', default=osp.join(ROOT, 'work_dirs', 'dwpose_demo'))
     p.add_argument(
-        '--data-root', default=osp.join(ROOT, 'data', 'synthetic_wholebody'))
+        '--data-root',
+        default=osp.join(ROOT, 'data', 'synthetic_wholebody_demo'))
     p.add_argument(
         '--epochs',
         type=int,
-        default=20,
-        help='stage-1 / student-alone epochs (the demo: 20)')
+        default=None,
+        help='stage-1 / student-alone epochs (default: the demo\'s)')
+    p.add_argument('--family', default='rtmpose', choices=['rtmpose',
+                                                           'heatmap'])
     p.add_argument('--out-dir', default=None)
     return p.parse_args()
 
@@ -60,9 +63,15 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     out_path = osp.join(out_dir, 'results.json')
     results = json.load(open(out_path)) if osp.exists(out_path) else {}
-    data = argparse.Namespace(data_root=args.data_root, batch_size=None)
-    _, student_cfg, stage1_cfg, stage2_cfg = (
-        osp.join(demo.CFG_DIR, n) for n in demo.FAMILIES['heatmap'])
+    data = argparse.Namespace(data_root=args.data_root, batch_size=None,
+                              seed=0)
+    family = demo.FAMILIES[args.family]
+    student_cfg, stage1_cfg, stage2_cfg = (
+        osp.join(demo.CFG_DIR, family[k])
+        for k in ('student', 'stage1', 'stage2'))
+    args.epochs = args.epochs or demo.DEMO_EPOCHS
+    teacher_ckpt = family['teacher_ckpt'] or osp.join(
+        args.demo_dir, 'teacher', f'epoch_{args.epochs}.pth')
     for run in args.runs:
         wd = osp.join(out_dir, run.replace(':', '_s'))
         if args.what == 'stage2':
@@ -77,8 +86,7 @@ def main():
                 ckpt = osp.join(wd, f'epoch_{args.epochs}.pth')
             else:
                 cfg = demo.load_cfg(stage1_cfg, data, wd, args.epochs)
-                cfg.model.teacher_ckpt = osp.join(args.demo_dir, 'teacher',
-                                                  f'epoch_{args.epochs}.pth')
+                cfg.model.teacher_ckpt = teacher_ckpt
                 cfg.model.teacher_autocast = {
                     'fp32': None,
                     'bf16': 'bfloat16'
@@ -86,7 +94,7 @@ def main():
                 ckpt = osp.join(wd, 'exported_student.pth')
             cfg.randomness = dict(seed=int(seed))
         seconds, _ = demo.train(cfg)
-        metrics, _ = demo.evaluate(student_cfg, ckpt, data, wd + '_eval')
+        metrics, _, _ = demo.evaluate(student_cfg, ckpt, data, wd + '_eval')
         results[run] = dict(
             train_seconds=round(seconds, 1),
             **{
