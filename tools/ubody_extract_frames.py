@@ -2,8 +2,8 @@
 
 The selection (split, protocol, scenes, frame interval) is the one
 ``UBodyWholeBodyVideoDataset`` uses (the same functions in
-``mmpose_kd/datasets/ubody/selection.py``), and the frames are decoded by the same
-``VideoFrameReader``, so a dataset with ``frame_source='extracted'`` reads
+``mmpose_kd/datasets/ubody/selection.py``), and the frames are decoded by the
+same ``VideoFrameReader``, so a dataset with ``frame_source='extracted'`` reads
 exactly the pixels a ``frame_source='video'`` one decodes.
 
 Layout written (the one OSX's ffmpeg script writes too)::

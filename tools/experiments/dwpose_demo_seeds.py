@@ -23,16 +23,21 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('seeds', type=int, nargs='+')
     p.add_argument('--work-dir', default='work_dirs/dwpose_demo_seeds')
-    p.add_argument('--no-run', action='store_true',
-                   help='only read the runs that exist')
-    p.add_argument('demo_args', nargs=argparse.REMAINDER,
-                   help='after --: passed to run_dwpose_demo.py')
+    p.add_argument(
+        '--no-run', action='store_true', help='only read the runs that exist')
+    p.add_argument(
+        'demo_args',
+        nargs=argparse.REMAINDER,
+        help='after --: passed to run_dwpose_demo.py')
     return p.parse_args(argv)
 
 
 def run_seed(seed, work_dir, demo_args):
-    cmd = [sys.executable, osp.join(ROOT, 'tools', 'run_dwpose_demo.py'),
-           '--seed', str(seed), '--work-dir', work_dir] + demo_args
+    cmd = [
+        sys.executable,
+        osp.join(ROOT, 'tools', 'run_dwpose_demo.py'), '--seed',
+        str(seed), '--work-dir', work_dir
+    ] + demo_args
     print('[seeds]', ' '.join(cmd), flush=True)
     subprocess.run(cmd, check=True)
 
@@ -42,8 +47,10 @@ def summarize(results):
     spread for every model and part."""
     seeds = sorted(results)
     models = [row['model'] for row in results[seeds[0]]['rows']]
-    lines = ['| model | part | ' + ' / '.join(f's{s}' for s in seeds) +
-             ' | mean | spread |', '|---|---|---|---|---|']
+    lines = [
+        '| model | part | ' + ' / '.join(f's{s}' for s in seeds) +
+        ' | mean | spread |', '|---|---|---|---|---|'
+    ]
     for k, model in enumerate(models):
         for part in PARTS:
             values = [results[s]['rows'][k][part] for s in seeds]

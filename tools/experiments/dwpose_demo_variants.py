@@ -48,8 +48,8 @@ def parse_args():
         type=int,
         default=None,
         help='stage-1 / student-alone epochs (default: the demo\'s)')
-    p.add_argument('--family', default='rtmpose', choices=['rtmpose',
-                                                           'heatmap'])
+    p.add_argument(
+        '--family', default='rtmpose', choices=['rtmpose', 'heatmap'])
     p.add_argument('--out-dir', default=None)
     return p.parse_args()
 
@@ -63,8 +63,8 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     out_path = osp.join(out_dir, 'results.json')
     results = json.load(open(out_path)) if osp.exists(out_path) else {}
-    data = argparse.Namespace(data_root=args.data_root, batch_size=None,
-                              seed=0)
+    data = argparse.Namespace(
+        data_root=args.data_root, batch_size=None, seed=0)
     family = demo.FAMILIES[args.family]
     student_cfg, stage1_cfg, stage2_cfg = (
         osp.join(demo.CFG_DIR, family[k])
