@@ -195,7 +195,7 @@ def benchmark_pcm(args, device) -> List[dict]:
 
 
 def benchmark_ssco(args, device) -> List[dict]:
-    from mmpose_kd.datasets.transforms.ssco import SemiCutOcclude
+    from mmpose_kd.datasets.transforms.semi_cut_occlude import SemiCutOcclude
     gen = torch.Generator().manual_seed(args.seed)
     height, width = args.image_size
     images = torch.randn(args.batch, 3, height, width, generator=gen)

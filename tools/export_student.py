@@ -16,9 +16,10 @@ import argparse
 
 from mmengine.config import Config
 
-import mmpose_kd  # noqa: F401  (registers models and deploy prefixes)
+import mmpose_kd  # noqa: F401  (registers the models)
 from mmpose_kd.utils.checkpoint import load_checkpoint_file
-from mmpose_kd.utils.export import DEPLOY_PREFIXES, export_checkpoint
+from mmpose_kd.utils.export import (DEPLOY_PREFIXES, SSPCM_NETWORK_ATTRS,
+                                    export_checkpoint, sspcm_network_prefix)
 
 
 def parse_args():
@@ -42,10 +43,11 @@ def resolve_prefix(model_type: str, which=None, prefix=None) -> str:
     if prefix:
         return prefix
     if which:  # SSPCM: networks A, B, C live under network_a/b/c
-        if which.upper() not in ('A', 'B', 'C'):
-            raise SystemExit(f'export_student: --which must be A, B or C, '
-                             f'got {which!r}')
-        return f'network_{which.lower()}.'
+        if which.upper() not in SSPCM_NETWORK_ATTRS:
+            *first, last = SSPCM_NETWORK_ATTRS
+            raise SystemExit(f'export_student: --which must be '
+                             f'{", ".join(first)} or {last}, got {which!r}')
+        return sspcm_network_prefix(which.upper())
     if model_type not in DEPLOY_PREFIXES:
         raise SystemExit(f'export_student: model type {model_type!r} has no '
                          f'known deploy prefix; pass --prefix.')

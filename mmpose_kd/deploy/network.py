@@ -25,13 +25,20 @@ from mmengine.registry import DefaultScope
 
 from mmpose_kd.utils.checkpoint import (extract_state_dict,
                                         load_checkpoint_file, load_into)
-from mmpose_kd.utils.export import DEPLOY_PREFIXES, deploy_state_dict
+from mmpose_kd.utils.export import (DEPLOY_PREFIXES, SSPCM_NETWORK_ATTRS,
+                                    deploy_state_dict, sspcm_network_prefix)
 
 #: Training wrappers whose deployed network this module can rebuild, and
 #: the config key that describes it.
 DISTILLER_TYPE = 'DWPoseTwoStageDistiller'
 SSPCM_TYPE = 'SSPCMPoseEstimator'
-SSPCM_NETWORKS = ('A', 'B', 'C')
+SSPCM_NETWORKS = tuple(SSPCM_NETWORK_ATTRS)
+#: State-dict prefixes that mark a training (wrapper) checkpoint.
+TRAINING_PREFIXES = tuple(
+    sorted(
+        set(DEPLOY_PREFIXES.values())
+        | {sspcm_network_prefix(key)
+           for key in SSPCM_NETWORK_ATTRS}))
 
 #: Output names of the exported graph, by codec family: the names mmdeploy
 #: gives RTMPose models (and that rtmlib's RTMPose reads in this order).
@@ -116,7 +123,7 @@ def _distiller_student_cfg(model: ConfigDict) -> ConfigDict:
 
 def _sspcm_network_cfg(model: ConfigDict, which: str) -> ConfigDict:
     # As SSPCMPoseEstimator builds them: B and C default to A's config.
-    key = f'network_{which.lower()}'
+    key = SSPCM_NETWORK_ATTRS[which]
     spec = model.get(key) or model.get('network_a')
     if not isinstance(spec, dict):
         raise KeyError(f'{SSPCM_TYPE} config has no model dict under '
@@ -196,8 +203,7 @@ def deployed_state_dict(cfg: Config, checkpoint: dict, checkpoint_path: str,
     state_dict = extract_state_dict(checkpoint)
     wrapped = sorted({
         k.split('.', 1)[0] + '.'
-        for k in state_dict
-        if k.startswith(('student.', 'network_a.', 'network_b.', 'network_c.'))
+        for k in state_dict if k.startswith(TRAINING_PREFIXES)
     })
     if wrapped and not any(
             k.startswith(('backbone.', 'head.')) for k in state_dict):

@@ -8,16 +8,24 @@ import torch
 from .checkpoint import (extract_state_dict, save_checkpoint_atomic,
                          strip_prefix)
 
-# Prefix of the test-time network inside each training model's state dict.
+#: SSPCM's three networks: key (as ``--which`` names it) -> attribute of
+#: ``SSPCMPoseEstimator`` (and key of its config); a network's weights live
+#: under ``<attribute>.`` in the estimator's state dict.
+SSPCM_NETWORK_ATTRS = OrderedDict(A='network_a', B='network_b', C='network_c')
+
+#: Prefix of the test-time network inside each training model's state dict:
+#: the one table of deploy prefixes (ExportStudentHook,
+#: tools/export_student.py and mmpose_kd.deploy read it).
 DEPLOY_PREFIXES = {
     'DWPoseTwoStageDistiller': 'student.',
-    'SSPCMPoseEstimator': 'network_c.',  # only C is used at test time
+    # only C is used at test time
+    'SSPCMPoseEstimator': SSPCM_NETWORK_ATTRS['C'] + '.',
 }
 
 
-def register_deploy_prefix(model_type: str, prefix: str) -> None:
-    """Let another training model (e.g. SSPCM's) declare its test-time part."""
-    DEPLOY_PREFIXES[model_type] = prefix
+def sspcm_network_prefix(which: str) -> str:
+    """State-dict prefix of SSPCM network ``which`` ('A', 'B' or 'C')."""
+    return SSPCM_NETWORK_ATTRS[which] + '.'
 
 
 def deploy_state_dict(state_dict: Dict[str, torch.Tensor],

@@ -1,2 +1,7 @@
-from .dual_teacher_loop import SemiSupervisedEpochBasedTrainLoop  # noqa: F401
-from .sspcm_val_loop import SSPCMTestLoop, SSPCMValLoop  # noqa: F401
+from .semi_supervised_epoch_based_train_loop import \
+    SemiSupervisedEpochBasedTrainLoop
+from .sspcm_val_loop import SSPCMTestLoop, SSPCMValLoop
+
+__all__ = [
+    'SemiSupervisedEpochBasedTrainLoop', 'SSPCMTestLoop', 'SSPCMValLoop'
+]

@@ -23,7 +23,7 @@ from mmpose_kd.utils.checkpoint import (extract_state_dict,
 from mmpose_kd.utils.config import resolve_config_path
 from mmpose_kd.utils.recorder import record_method_output
 from ..loss_guard import check_finite_losses
-from .frozen import FrozenModule
+from .frozen_module import FrozenModule
 from .keypoint_map import build_keypoint_map, check_keypoint_map
 
 ModelSpec = Union[dict, ConfigDict, str]

@@ -4,7 +4,8 @@ import torch
 from mmengine.model import BaseDataPreprocessor
 from mmpose.registry import MODELS
 
-#: The two parts of a semi-supervised batch, in the order the loop fills them.
+#: The two parts of a semi-supervised batch, in the order the loop fills them;
+#: also the keys of that loop's ``train_dataloader`` (one tuple for both).
 BATCH_PARTS = ('labeled', 'unlabeled')
 
 

@@ -15,13 +15,15 @@ from mmpose.registry import MODELS, TRANSFORMS
 from torch import Tensor, nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from mmpose_kd.utils.export import SSPCM_NETWORK_ATTRS, sspcm_network_prefix
 from ..loss_guard import check_finite_losses
 from .pcm import PCMResult, correct_pseudo_labels, heatmap_argmax
 from .semi_data_preprocessor import BATCH_PARTS
 from .warp import sample_hard_affine, warp_heatmaps, warp_images, warp_points
 
-#: Network key (optimizer key in the 'separate' scheme) -> attribute name.
-NETWORK_ATTRS = OrderedDict(A='network_a', B='network_b', C='network_c')
+#: Network key (optimizer key in the 'separate' scheme) -> attribute name;
+#: defined with the deploy prefixes in :mod:`mmpose_kd.utils.export`.
+NETWORK_ATTRS = SSPCM_NETWORK_ATTRS
 UPDATE_SCHEMES = ('joint', 'separate')
 
 #: What the networks A, B, C and the A+B ensemble are called in
@@ -711,7 +713,7 @@ def export_sspcm_student(checkpoint: dict, which: str = 'C') -> 'OrderedDict':
         raise ValueError(f'export_sspcm_student: which must be one of '
                          f'{list(NETWORK_ATTRS)}, got {which!r}')
     state_dict = checkpoint.get('state_dict', checkpoint)
-    prefix = NETWORK_ATTRS[which] + '.'
+    prefix = sspcm_network_prefix(which)
     exported = OrderedDict()
     for key, value in state_dict.items():
         if key.startswith('module.'):

@@ -117,7 +117,8 @@ def test_official_loss_factors_on_a_hand_made_example():
     N=1, K=2, H=1, W=2, squared errors (1, 4) and (9, 16)."""
     from mmpose.models.losses import KeypointMSELoss
 
-    from mmpose_kd.models.losses.consistency import MaskedHeatmapMSELoss
+    from mmpose_kd.models.losses.masked_heatmap_mse_loss import \
+        MaskedHeatmapMSELoss
     pred = torch.tensor([[[[1., 2.]], [[3., 4.]]]])
     target = torch.zeros(1, 2, 1, 2)
     keep = torch.tensor([[1., 0.]])

@@ -1,9 +1,11 @@
-"""Tests of MaskedHeatmapMSELoss (mmpose_kd/models/losses/consistency.py)."""
+"""Tests of MaskedHeatmapMSELoss
+(mmpose_kd/models/losses/masked_heatmap_mse_loss.py)."""
 import pytest
 import torch
 import torch.nn.functional as F
 
-from mmpose_kd.models.losses.consistency import MaskedHeatmapMSELoss
+from mmpose_kd.models.losses.masked_heatmap_mse_loss import \
+    MaskedHeatmapMSELoss
 
 
 def small_case():

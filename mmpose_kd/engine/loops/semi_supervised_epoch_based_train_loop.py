@@ -6,8 +6,7 @@ from mmengine.runner import EpochBasedTrainLoop
 from mmpose.registry import LOOPS
 from torch.utils.data import DataLoader
 
-#: The parts of ``train_dataloader`` this loop needs.
-DATALOADER_PARTS = ('labeled', 'unlabeled')
+from mmpose_kd.models.semi.semi_data_preprocessor import BATCH_PARTS
 
 
 @LOOPS.register_module()
@@ -126,7 +125,7 @@ class SemiSupervisedEpochBasedTrainLoop(EpochBasedTrainLoop):
 
 def _split_dataloader_cfg(dataloader) -> Tuple:
     if not (isinstance(dataloader, dict)
-            and set(DATALOADER_PARTS) <= set(dataloader)):
+            and set(BATCH_PARTS) <= set(dataloader)):
         got = (
             sorted(dataloader)
             if isinstance(dataloader, dict) else type(dataloader).__name__)
@@ -134,11 +133,11 @@ def _split_dataloader_cfg(dataloader) -> Tuple:
             'SemiSupervisedEpochBasedTrainLoop needs train_dataloader = '
             'dict(labeled=<dataloader cfg>, unlabeled=<dataloader cfg>), got '
             f'{got}')
-    extra = sorted(set(dataloader) - set(DATALOADER_PARTS))
+    extra = sorted(set(dataloader) - set(BATCH_PARTS))
     if extra:
         raise ValueError(
             'SemiSupervisedEpochBasedTrainLoop: train_dataloader may only '
-            f'have the keys {list(DATALOADER_PARTS)}, got also {extra} '
+            f'have the keys {list(BATCH_PARTS)}, got also {extra} '
             '(use _delete_=True when inheriting a stock train_dataloader)')
     return dataloader['labeled'], dataloader['unlabeled']
 

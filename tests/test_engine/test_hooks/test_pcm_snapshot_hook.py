@@ -7,7 +7,8 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 
 import mmpose_kd  # noqa: F401
-from mmpose_kd.engine.hooks.pcm_hook import CHECKPOINT_KEY, PCMSnapshotHook
+from mmpose_kd.engine.hooks.pcm_snapshot_hook import (CHECKPOINT_KEY,
+                                                      PCMSnapshotHook)
 import sspcm_testing
 
 torch.set_num_threads(1)

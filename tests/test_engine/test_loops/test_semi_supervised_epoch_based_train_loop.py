@@ -8,7 +8,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 import mmpose_kd  # noqa: F401
-from mmpose_kd.engine.loops.dual_teacher_loop import \
+from mmpose_kd.engine.loops.semi_supervised_epoch_based_train_loop import \
     SemiSupervisedEpochBasedTrainLoop
 
 torch.set_num_threads(1)

@@ -1,9 +1,10 @@
-"""Tests of SemiCutOcclude (mmpose_kd/datasets/transforms/ssco.py)."""
+"""Tests of SemiCutOcclude
+(mmpose_kd/datasets/transforms/semi_cut_occlude.py)."""
 import numpy as np
 import pytest
 import torch
 
-from mmpose_kd.datasets.transforms.ssco import SemiCutOcclude
+from mmpose_kd.datasets.transforms.semi_cut_occlude import SemiCutOcclude
 
 H, W = 40, 30  # non-square on purpose: swapped x/y would index wrongly
 
@@ -370,7 +371,7 @@ def released_cutmix(image, joints, draws, jitter_std):
 
 
 def official_draws(ssco, num, num_kpts, seed):
-    from mmpose_kd.datasets.transforms.ssco import _Random
+    from mmpose_kd.datasets.transforms.semi_cut_occlude import _Random
     rand = _Random(torch.Generator().manual_seed(seed), torch.device('cpu'))
     return ssco._official_draws(num, num_kpts, rand)
 
