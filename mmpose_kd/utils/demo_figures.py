@@ -98,10 +98,10 @@ def predictions_side_by_side(image_path: str,
             kpt_thr=0.0,
             show=False)
         panel = np.ascontiguousarray(drawn[:, :, ::-1])
-        cv2.putText(panel, name, (6, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
-                    (255, 255, 255), 3, cv2.LINE_AA)
-        cv2.putText(panel, name, (6, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
-                    (0, 0, 0), 1, cv2.LINE_AA)
+        # a dark banner with the model's name
+        cv2.rectangle(panel, (0, 0), (panel.shape[1], 30), (40, 40, 40), -1)
+        cv2.putText(panel, name, (8, 21), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
+                    (255, 255, 255), 1, cv2.LINE_AA)
         panels.append(panel)
     gap = np.full((panels[0].shape[0], 6, 3), 255, np.uint8)
     out = [panels[0]]

@@ -92,3 +92,26 @@ def test_missing_teacher_is_a_clear_error(tmp_path):
     ]
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         demo.main(argv)
+
+
+def test_seed_table_reads_runs_and_passes_demo_args(demo_run, tmp_path):
+    """tools/experiments/dwpose_demo_seeds.py: per-seed values, mean and
+    spread from each seed's results.json; arguments after ``--`` go to the
+    demo."""
+    seeds = load_tool('experiments/dwpose_demo_seeds')
+    args = seeds.parse_args(
+        ['0', '1', '--work-dir', 'w', '--', '--epochs', '3'])
+    assert args.seeds == [0, 1] and args.work_dir == 'w'
+    assert args.demo_args == ['--epochs', '3']
+    root, _ = demo_run
+    with open(root / 'work' / 'results.json') as f:
+        one = json.load(f)
+    other = json.loads(json.dumps(one))
+    other['rows'][1]['face AP'] = one['rows'][1]['face AP'] + 2.0
+    table = seeds.summarize({0: one, 1: other})
+    row = next(line for line in table.splitlines()
+               if line.startswith('| student alone (baseline) | face AP |'))
+    cells = [c.strip() for c in row.strip('|').split('|')]
+    base = one['rows'][1]['face AP']
+    assert cells[2] == f'{base:.1f} / {base + 2.0:.1f}'
+    assert cells[3] == f'{base + 1.0:.1f}' and cells[4] == '2.0'

@@ -3,7 +3,7 @@ read runs already made) and print, per model, each part's AP for every seed
 with the mean and the spread (max - min), as the README quotes them.
 
     python tools/experiments/dwpose_demo_seeds.py 0 1 2 \\
-        [--work-dir work_dirs/dwpose_demo_seeds] [--no-run]
+        [--work-dir work_dirs/dwpose_demo_seeds] [--no-run] [-- DEMO ARGS]
 
 Seed S runs ``tools/run_dwpose_demo.py --seed S --work-dir <work-dir>/seed_S``
 (the same data, teacher and schedule; only the training seed changes)
@@ -25,11 +25,12 @@ def parse_args(argv=None):
     p.add_argument('--work-dir', default='work_dirs/dwpose_demo_seeds')
     p.add_argument(
         '--no-run', action='store_true', help='only read the runs that exist')
-    p.add_argument(
-        'demo_args',
-        nargs=argparse.REMAINDER,
-        help='after --: passed to run_dwpose_demo.py')
-    return p.parse_args(argv)
+    # what follows '--' goes to run_dwpose_demo.py untouched
+    argv = list(sys.argv[1:] if argv is None else argv)
+    split = argv.index('--') if '--' in argv else len(argv)
+    args = p.parse_args(argv[:split])
+    args.demo_args = argv[split + 1:]
+    return args
 
 
 def run_seed(seed, work_dir, demo_args):
@@ -68,13 +69,12 @@ def summarize(results):
 
 def main(argv=None):
     args = parse_args(argv)
-    demo_args = [a for a in args.demo_args if a != '--']
     results = {}
     for seed in args.seeds:
         work_dir = osp.join(args.work_dir, f'seed_{seed}')
         path = osp.join(work_dir, 'results.json')
         if not osp.isfile(path) and not args.no_run:
-            run_seed(seed, work_dir, demo_args)
+            run_seed(seed, work_dir, args.demo_args)
         if osp.isfile(path):
             with open(path) as f:
                 results[seed] = json.load(f)
