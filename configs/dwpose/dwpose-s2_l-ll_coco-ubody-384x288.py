@@ -16,8 +16,8 @@ _base_ = [
 model = dict(
     _base_.dwpose_s2_model,
     _delete_=True,
-    student='mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/'
-    'rtmpose-l_8xb32-270e_coco-wholebody-384x288.py',
+    student='mmpose::wholebody_2d_keypoint/rtmpose/ubody/'
+    'rtmpose-l_8xb32-270e_coco-ubody-wholebody-384x288.py',
     teacher_ckpt='work_dirs/dwpose-s1_x-dis-l_coco-ubody-384x288/'
     'exported_student.pth')
 # released: 60 epochs; the LR schedule and the pipeline switch are

@@ -16,8 +16,8 @@ _base_ = [
 model = dict(
     _base_.dwpose_s2_model,
     _delete_=True,
-    student='mmpose::wholebody_2d_keypoint/rtmpose/coco-wholebody/'
-    'rtmpose-m_8xb64-270e_coco-wholebody-256x192.py',
+    student='mmpose::wholebody_2d_keypoint/rtmpose/ubody/'
+    'rtmpose-m_8xb64-270e_coco-ubody-wholebody-256x192.py',
     teacher_ckpt='work_dirs/dwpose-s1_l-dis-m_coco-ubody-256x192/'
     'exported_student.pth')
 # released: 60 epochs; the LR schedule and the pipeline switch are
