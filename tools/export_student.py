@@ -18,7 +18,7 @@ from mmengine.config import Config
 
 import mmpose_kd  # noqa: F401  (registers the models)
 from mmpose_kd.utils.checkpoint import load_checkpoint_file
-from mmpose_kd.utils.export import (DEPLOY_PREFIXES, SSPCM_NETWORK_ATTRS,
+from mmpose_kd.utils.export import (SSPCM_NETWORK_ATTRS, deploy_prefix,
                                     export_checkpoint, sspcm_network_prefix)
 
 
@@ -48,10 +48,12 @@ def resolve_prefix(model_type: str, which=None, prefix=None) -> str:
             raise SystemExit(f'export_student: --which must be '
                              f'{", ".join(first)} or {last}, got {which!r}')
         return sspcm_network_prefix(which.upper())
-    if model_type not in DEPLOY_PREFIXES:
+    # the model class's ``deploy_prefix`` (TrainableWrapper subclasses)
+    known = deploy_prefix(model_type)
+    if known is None:
         raise SystemExit(f'export_student: model type {model_type!r} has no '
                          f'known deploy prefix; pass --prefix.')
-    return DEPLOY_PREFIXES[model_type]
+    return known
 
 
 def main():

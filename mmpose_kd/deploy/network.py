@@ -7,10 +7,13 @@ turns any of those (config + checkpoint) into a stock mmpose
 ``TopdownPoseEstimator`` holding exactly the weights that
 ``tools/export_student.py`` would write, plus what a deployment runtime
 needs to feed and decode it: input size, normalisation, channel order and
-codec. The weights are taken by the project's one export path
-(:data:`mmpose_kd.utils.export.DEPLOY_PREFIXES`,
-:func:`mmpose_kd.models.semi.export_sspcm_student`), so ONNX and ``.pth``
-exports can never disagree about which network ships.
+codec. The weights are taken by the project's one export path (the
+wrapper's ``deploy_prefix``, read by
+:func:`mmpose_kd.utils.export.deploy_prefix`;
+:func:`mmpose_kd.models.semi.export_sspcm_student`), and a
+``TrainableWrapper`` names its network's config
+(``deploy_network_cfg``), so ONNX and ``.pth`` exports can never disagree
+about which network ships.
 
 Nothing here imports onnx; :mod:`mmpose_kd.deploy.onnx_export` does, lazily.
 """
@@ -25,20 +28,13 @@ from mmengine.registry import DefaultScope
 
 from mmpose_kd.utils.checkpoint import (extract_state_dict,
                                         load_checkpoint_file, load_into)
-from mmpose_kd.utils.export import (DEPLOY_PREFIXES, SSPCM_NETWORK_ATTRS,
-                                    deploy_state_dict, sspcm_network_prefix)
+from mmpose_kd.utils.export import (SSPCM_NETWORK_ATTRS, deploy_prefix,
+                                    deploy_state_dict, model_class,
+                                    training_prefixes)
 
-#: Training wrappers whose deployed network this module can rebuild, and
-#: the config key that describes it.
-DISTILLER_TYPE = 'DWPoseTwoStageDistiller'
+#: SSPCM's estimator (not yet a ``TrainableWrapper``) and its networks.
 SSPCM_TYPE = 'SSPCMPoseEstimator'
 SSPCM_NETWORKS = tuple(SSPCM_NETWORK_ATTRS)
-#: State-dict prefixes that mark a training (wrapper) checkpoint.
-TRAINING_PREFIXES = tuple(
-    sorted(
-        set(DEPLOY_PREFIXES.values())
-        | {sspcm_network_prefix(key)
-           for key in SSPCM_NETWORK_ATTRS}))
 
 #: Output names of the exported graph, by codec family: the names mmdeploy
 #: gives RTMPose models (and that rtmlib's RTMPose reads in this order).
@@ -106,19 +102,18 @@ def _config(config: Union[str, Config]) -> Config:
     return Config.fromfile(resolve_config_path(config))
 
 
+def wrapper_class(model_type) -> Optional[type]:
+    """The ``TrainableWrapper`` subclass registered as ``model_type``, or
+    None (a plain estimator, SSPCM until it derives from the base)."""
+    from mmpose_kd.models.base import TrainableWrapper
+    cls = model_class(model_type) if isinstance(model_type, str) else None
+    return cls if isinstance(cls, type) and issubclass(
+        cls, TrainableWrapper) else None
+
+
 def _plain(cfg) -> dict:
     return cfg.to_dict() if hasattr(cfg, 'to_dict') else copy.deepcopy(
         dict(cfg))
-
-
-def _distiller_student_cfg(model: ConfigDict) -> ConfigDict:
-    # One resolution of student specs (dict, file, dict(config, overrides))
-    # for training, tests and export: the distiller's own.
-    from mmpose_kd.models.distillers.dwpose_distiller import (
-        _drop_pretrained_init, _model_cfg)
-    if 'student' not in model:
-        raise KeyError(f'{DISTILLER_TYPE} config has no `model.student`.')
-    return _drop_pretrained_init(_model_cfg(model.student, 'model.student'))
 
 
 def _sspcm_network_cfg(model: ConfigDict, which: str) -> ConfigDict:
@@ -138,7 +133,7 @@ def _preprocessor_cfg(model: ConfigDict,
     ``SemiPoseDataPreprocessor``), else the network config's own, else
     (SSPCM) network C's, as the wrappers choose it."""
     candidates = []
-    if model.get('type') in (DISTILLER_TYPE, SSPCM_TYPE):
+    if model.get('type') == SSPCM_TYPE or wrapper_class(model.get('type')):
         candidates.append(model.get('data_preprocessor'))
     candidates.append(network_cfg.get('data_preprocessor'))
     if model.get('type') == SSPCM_TYPE:
@@ -171,10 +166,10 @@ def resolve_network_cfg(cfg: Config,
         raise ValueError(
             f'--which {which!r} selects an SSPCM network, but the config '
             f'{cfg.filename!r} builds model.type={model_type!r}.')
-    if model_type == DISTILLER_TYPE:
-        stage = model.get('stage', 1)
-        return (_distiller_student_cfg(model),
-                f'{DISTILLER_TYPE} stage {stage}: the student', None)
+    wrapper = wrapper_class(model_type)
+    if wrapper is not None:  # e.g. DWPose: the student
+        return (wrapper.deploy_network_cfg(model),
+                wrapper.describe_deploy_network(model), None)
     if model_type == SSPCM_TYPE:
         which = (which or 'C').upper()
         if which not in SSPCM_NETWORKS:
@@ -182,10 +177,11 @@ def resolve_network_cfg(cfg: Config,
                              f'an SSPCM checkpoint, got {which!r}.')
         return (_sspcm_network_cfg(model, which),
                 f'{SSPCM_TYPE}: network {which}', which)
-    if model_type in DEPLOY_PREFIXES:
+    prefix = deploy_prefix(model_type) if model_type else None
+    if prefix is not None:
         raise ValueError(
             f'Config {cfg.filename!r}: model.type={model_type!r} has a deploy '
-            f'prefix ({DEPLOY_PREFIXES[model_type]!r}) but no known network '
+            f'prefix ({prefix!r}) but no known network '
             'config; export it with tools/export_student.py first and pass '
             'the network\'s own config.')
     return ConfigDict(_plain(model)), f'{model_type}: the model itself', None
@@ -198,12 +194,14 @@ def deployed_state_dict(cfg: Config, checkpoint: dict, checkpoint_path: str,
     if model_type == SSPCM_TYPE:
         from mmpose_kd.models.semi import export_sspcm_student
         return export_sspcm_student(checkpoint, which)
-    if model_type in DEPLOY_PREFIXES:
-        return deploy_state_dict(checkpoint, DEPLOY_PREFIXES[model_type])
+    prefix = deploy_prefix(model_type) if model_type else None
+    if prefix is not None:
+        return deploy_state_dict(checkpoint, prefix)
     state_dict = extract_state_dict(checkpoint)
+    prefixes = training_prefixes()
     wrapped = sorted({
         k.split('.', 1)[0] + '.'
-        for k in state_dict if k.startswith(TRAINING_PREFIXES)
+        for k in state_dict if k.startswith(prefixes)
     })
     if wrapped and not any(
             k.startswith(('backbone.', 'head.')) for k in state_dict):

@@ -1,7 +1,7 @@
 """Turn a training checkpoint into a plain mmpose checkpoint of the model that
 is used at test time (DWPose: the student; SSPCM: network C)."""
 from collections import OrderedDict
-from typing import Dict
+from typing import Dict, Optional, Tuple
 
 import torch
 
@@ -13,11 +13,12 @@ from .checkpoint import (extract_state_dict, save_checkpoint_atomic,
 #: under ``<attribute>.`` in the estimator's state dict.
 SSPCM_NETWORK_ATTRS = OrderedDict(A='network_a', B='network_b', C='network_c')
 
-#: Prefix of the test-time network inside each training model's state dict:
-#: the one table of deploy prefixes (ExportStudentHook,
-#: tools/export_student.py and mmpose_kd.deploy read it).
+#: Prefix of the test-time network inside the state dict of training models
+#: that do not derive from ``TrainableWrapper`` yet (whose subclasses name
+#: theirs as the class attribute ``deploy_prefix``). Read through
+#: :func:`deploy_prefix` (ExportStudentHook, tools/export_student.py and
+#: mmpose_kd.deploy do).
 DEPLOY_PREFIXES = {
-    'DWPoseTwoStageDistiller': 'student.',
     # only C is used at test time
     'SSPCMPoseEstimator': SSPCM_NETWORK_ATTRS['C'] + '.',
 }
@@ -26,6 +27,54 @@ DEPLOY_PREFIXES = {
 def sspcm_network_prefix(which: str) -> str:
     """State-dict prefix of SSPCM network ``which`` ('A', 'B' or 'C')."""
     return SSPCM_NETWORK_ATTRS[which] + '.'
+
+
+def model_class(model) -> Optional[type]:
+    """The class of ``model``: a model, a class or a type name registered in
+    mmpose's ``MODELS`` (this package's models included); ``None`` for an
+    unknown name."""
+    if isinstance(model, type):
+        return model
+    if not isinstance(model, str):
+        return type(model)
+    from mmpose.registry import MODELS
+
+    import mmpose_kd.models  # noqa: F401  (registers this package's models)
+    try:
+        found = MODELS.get(model)
+    except KeyError:
+        found = None
+    return found if isinstance(found, type) else None
+
+
+def deploy_prefix(model) -> Optional[str]:
+    """State-dict prefix of the network that ``model`` (a model, a class or
+    a registered type name) ships: its class attribute ``deploy_prefix``
+    (``TrainableWrapper`` subclasses, e.g. ``'student.'`` for
+    ``DWPoseTwoStageDistiller``), else the :data:`DEPLOY_PREFIXES` entry of
+    its type name; ``None`` when neither names one."""
+    cls = model_class(model)
+    prefix = getattr(cls, 'deploy_prefix', None)
+    if isinstance(prefix, str) and prefix:
+        return prefix
+    name = model if isinstance(model, str) else getattr(cls, '__name__', '')
+    return DEPLOY_PREFIXES.get(name)
+
+
+def training_prefixes() -> Tuple[str, ...]:
+    """Every state-dict prefix under which a known training model keeps its
+    networks (deploy prefixes and SSPCM's A, B, C), sorted: keys under one
+    of them mark a training (wrapper) checkpoint."""
+    from mmpose_kd.models.base import TrainableWrapper
+    prefixes = set(DEPLOY_PREFIXES.values())
+    prefixes.update(sspcm_network_prefix(key) for key in SSPCM_NETWORK_ATTRS)
+    todo = list(TrainableWrapper.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if isinstance(cls.deploy_prefix, str) and cls.deploy_prefix:
+            prefixes.add(cls.deploy_prefix)
+    return tuple(sorted(prefixes))
 
 
 def deploy_state_dict(state_dict: Dict[str, torch.Tensor],

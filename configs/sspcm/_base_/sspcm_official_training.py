@@ -9,7 +9,7 @@
 #     test_cfg = _base_.sspcm_test_cfg
 #     default_hooks = dict(checkpoint=dict(save_best=_base_.sspcm_save_best,
 #                                          rule='greater'))
-# The model's own defaults (mmpose_kd/models/semi/sspcm.py) are this
+# The model's own defaults (mmpose_kd/models/semi/sspcm_config.py) are this
 # project's choices; docs/sspcm.md lists both, key by key.
 
 # model.semi_train_cfg of SSPCMPoseEstimator. Evidence (official files):

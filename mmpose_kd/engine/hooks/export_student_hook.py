@@ -5,7 +5,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpose.registry import HOOKS
 
-from mmpose_kd.utils.export import DEPLOY_PREFIXES, export_checkpoint
+from mmpose_kd.utils.export import deploy_prefix, export_checkpoint
 
 
 @HOOKS.register_module()
@@ -20,7 +20,8 @@ class ExportStudentHook(Hook):
     Args:
         filename (str): output file name, ``{epoch}``/``{iter}`` formatted.
         prefix (str, optional): state-dict prefix of the deployed network;
-            default from the model type (``student.`` for DWPose).
+            default: the model's ``deploy_prefix`` (``student.`` for DWPose,
+            :func:`mmpose_kd.utils.export.deploy_prefix`).
     """
 
     priority = 'LOW'
@@ -32,7 +33,7 @@ class ExportStudentHook(Hook):
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        prefix = self.prefix or DEPLOY_PREFIXES.get(type(model).__name__)
+        prefix = self.prefix or deploy_prefix(model)
         if prefix is None:
             raise ValueError(f'ExportStudentHook: no deploy prefix known for '
                              f'{type(model).__name__}; set `prefix`.')

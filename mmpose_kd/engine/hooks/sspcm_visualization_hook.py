@@ -28,9 +28,10 @@ class SSPCMVisualizationHook(Hook):
     ``runner.visualizer.add_image('sspcm_views', ...)``; in distributed
     training, by rank 0 alone, from its own samples.
 
-    The model records the views only for the requested iteration
-    (``request_visuals`` / ``pop_visuals``), so other iterations cost
-    nothing.
+    The hand-off: before a due iteration the hook calls
+    ``model.request_views()``; that iteration's training step records the
+    views (CPU copies) in ``model.recorded_views``, which the hook reads
+    after it. Other iterations record nothing and cost nothing.
 
     Args:
         interval: draw every this many training iterations.
@@ -60,7 +61,7 @@ class SSPCMVisualizationHook(Hook):
                           batch_idx: int,
                           data_batch=None) -> None:
         if self._due(runner):
-            _model(runner).request_visuals()
+            _model(runner).request_views()
 
     def after_train_iter(self,
                          runner,
@@ -70,7 +71,7 @@ class SSPCMVisualizationHook(Hook):
         if not self._due(runner):
             return
         model = _model(runner)
-        visuals = model.pop_visuals()
+        visuals = model.recorded_views
         if visuals is None:
             return
         canvas = self.draw(visuals, model.data_preprocessor.denormalize)
@@ -157,7 +158,7 @@ class SSPCMVisualizationHook(Hook):
 def _model(runner):
     model = runner.model.module if is_model_wrapper(runner.model) \
         else runner.model
-    if not hasattr(model, 'request_visuals'):
+    if not hasattr(model, 'request_views'):
         raise TypeError('SSPCMVisualizationHook works with '
                         f'SSPCMPoseEstimator, got {type(model).__name__}')
     return model

@@ -13,7 +13,7 @@ from mmengine.runner import TestLoop, ValLoop, autocast
 from mmpose.registry import LOOPS
 from torch.utils.data import DataLoader
 
-from mmpose_kd.models.semi.sspcm import PREDICTABLE
+from mmpose_kd.models.semi.sspcm_config import PREDICTABLE
 
 #: Scored by default: both teachers, their ensemble and the student, as the
 #: paper's ``validate`` (hlz0606/SSPCM lib/core/function.py) reports them.

@@ -4,83 +4,29 @@ import functools
 import os
 import os.path as osp
 from contextlib import nullcontext
-from typing import Dict, Optional, Tuple, Union
+from typing import Dict, Optional, Union
 from urllib.parse import urlparse
 
 import torch
 import torch.nn as nn
-from mmengine.config import Config, ConfigDict
+from mmengine.config import ConfigDict
 from mmengine.dist import barrier, get_dist_info
 from mmengine.logging import print_log
-from mmengine.model import BaseModel
 from mmpose.registry import MODELS
-from mmpose.utils.typing import ForwardResults, OptSampleList, SampleList
+from mmpose.utils.typing import SampleList
 from torch import Tensor
 
 from mmpose_kd.utils.checkpoint import (extract_state_dict,
                                         load_checkpoint_file, load_into,
                                         strip_prefix)
-from mmpose_kd.utils.config import resolve_config_path
 from mmpose_kd.utils.recorder import record_method_output
-from ..loss_guard import check_finite_losses
-from .frozen_module import FrozenModule
+from ..base import (ModelSpec, TrainableWrapper, drop_pretrained_init,
+                    resolve_model_spec)
 from .keypoint_map import build_keypoint_map, check_keypoint_map
 
-ModelSpec = Union[dict, ConfigDict, str]
-
-
-def _merge(base: dict, overrides: dict) -> dict:
-    """Recursive dict merge (``overrides`` wins), as config inheritance."""
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            _merge(base[key], value)
-        else:
-            base[key] = copy.deepcopy(value)
-    return base
-
-
-def _model_cfg(spec: ModelSpec, what: str) -> ConfigDict:
-    """A model config from one of:
-
-    * a model config dict (``dict(type='TopdownPoseEstimator', ...)``);
-    * a config file path (``mmpose::`` allowed) whose ``model`` is taken;
-    * ``dict(config=<path>, overrides=<dict>)``: the file's ``model`` with
-      ``overrides`` merged in, e.g. ``overrides=dict(backbone=dict(
-      init_cfg=None))`` to drop a download of pre-trained weights.
-    """
-    overrides = None
-    if isinstance(spec, dict) and 'config' in spec:
-        unknown = set(spec) - {'config', 'overrides'}
-        if unknown:
-            raise ValueError(f'{what}: unknown keys {sorted(unknown)} beside '
-                             '`config` (allowed: `overrides`).')
-        overrides = spec.get('overrides')
-        spec = spec['config']
-    if isinstance(spec, str):
-        cfg = Config.fromfile(resolve_config_path(spec))
-        if 'model' not in cfg:
-            raise ValueError(f'{what}: config file {spec!r} has no `model`.')
-        spec = cfg.model.to_dict() if hasattr(cfg.model, 'to_dict') \
-            else dict(cfg.model)
-    if not isinstance(spec, dict):
-        raise TypeError(f'{what} must be a model config dict or a config '
-                        f'file path, got {type(spec).__name__}')
-    spec = copy.deepcopy(dict(spec))
-    if overrides:
-        _merge(spec, overrides)
-    return ConfigDict(spec)
-
-
-def _drop_pretrained_init(cfg: ConfigDict) -> ConfigDict:
-    """Remove ``init_cfg=Pretrained`` (a download at init) from a model
-    config whose weights are about to be loaded from a checkpoint anyway."""
-    cfg = copy.deepcopy(cfg)
-    for part in ('backbone', 'neck', 'head'):
-        sub = cfg.get(part)
-        if isinstance(sub, dict) and isinstance(sub.get('init_cfg'), dict) \
-                and sub['init_cfg'].get('type') == 'Pretrained':
-            sub['init_cfg'] = None
-    return cfg
+#: Kept importable under the names the tests and tools use.
+_model_cfg = resolve_model_spec
+_drop_pretrained_init = drop_pretrained_init
 
 
 def fetch_checkpoint(path: str, config_key: str) -> str:
@@ -169,7 +115,7 @@ def _dtype(name: str) -> torch.dtype:
 
 
 @MODELS.register_module()
-class DWPoseTwoStageDistiller(BaseModel):
+class DWPoseTwoStageDistiller(TrainableWrapper):
     """DWPose: Effective Whole-body Pose Estimation with Two-stages
     Distillation (Yang et al., ICCV-W 2023).
 
@@ -183,10 +129,12 @@ class DWPoseTwoStageDistiller(BaseModel):
     the last backbone stage (RTMPose), or with a neck its last level (RTMW:
     the CSPNeXtPAFPN stride-32 output, the RTMWHead's main input), ``L_logit``
     matches the head outputs over all keypoints (SimCC or heatmaps), and
-    ``r(t) = 1 - (t-1)/t_max`` decays with the training progress ``t``
-    (epochs in epoch-based loops, iterations in iteration-based loops), set
-    each iteration by :class:`DistillScheduleHook` through
-    :meth:`set_progress`.
+    ``r(t) = 1 - (t-1)/t_max``, called ``distill_scale`` throughout
+    (:meth:`distill_scale`, the losses' argument, the logged value), decays
+    with the training progress ``t`` (epochs in epoch-based loops,
+    iterations in iteration-based loops), set each iteration by
+    ``TrainingProgressHook`` (also registered as ``DistillScheduleHook``)
+    through :meth:`set_training_progress`.
 
     ``stage=2`` (Sec. 3.2, head-aware self-KD): ``teacher_ckpt`` is the
     stage-1 student. Its backbone and neck are loaded into the student and
@@ -194,9 +142,15 @@ class DWPoseTwoStageDistiller(BaseModel):
     trains on ``gamma * L_logit`` only. Exactly one backbone is built, and no
     parameter is unused (no ``find_unused_parameters``).
 
-    The frozen networks (teacher, stage-2 teacher head) are held by
-    :class:`FrozenModule`: always in eval mode, without gradients, out of the
-    optimizer, EMA, DDP and checkpoints (reloaded from ``teacher_ckpt``).
+    Every frozen network is held by :class:`FrozenModule` through
+    :meth:`TrainableWrapper.hold_frozen`: the teacher (stage 1) and the
+    teacher head (stage 2) outside the module tree (out of the optimizer,
+    EMA, DDP and checkpoints; reloaded from ``teacher_ckpt``); the stage-2
+    trunk (``student.backbone``/``student.neck``) inside it, so it keeps its
+    checkpoint keys and ships with the student. All are in eval mode
+    (unless ``teacher_train_mode``) without gradients.
+
+    The deploy network is the student (``deploy_prefix = 'student.'``).
 
     Args:
         student (dict | str): student model config (e.g. a stock RTMPose
@@ -220,8 +174,9 @@ class DWPoseTwoStageDistiller(BaseModel):
         use_gt_loss (bool, optional): add the student's ground-truth loss.
             Default: True in stage 1, False in stage 2 (the paper's stage 2
             trains with logit distillation only).
-        decay (bool, optional): apply ``r(t)`` to the distillation losses.
-            Default: True in stage 1, False in stage 2.
+        decay (bool, optional): whether ``distill_scale`` decays as
+            ``r(t)``; otherwise it is 1. Default: True in stage 1, False in
+            stage 2.
         teacher_autocast (str, optional): run the frozen teacher's backbone
             (and neck) under autocast: ``None`` (fp32, as the released code),
             a dtype name such as ``'bfloat16'``, or ``'auto'``: bfloat16
@@ -254,6 +209,8 @@ class DWPoseTwoStageDistiller(BaseModel):
         data_preprocessor (dict, optional): defaults to the student's.
     """
 
+    deploy_prefix = 'student.'
+
     def __init__(self,
                  student: ModelSpec,
                  teacher: Optional[ModelSpec] = None,
@@ -272,12 +229,9 @@ class DWPoseTwoStageDistiller(BaseModel):
         if stage not in (1, 2):
             raise ValueError(f'DWPoseTwoStageDistiller: stage must be 1 or 2, '
                              f'got {stage!r}')
-        student_cfg = _model_cfg(student, 'student')
+        student_cfg = resolve_model_spec(student, 'student')
         if data_preprocessor is None:
             data_preprocessor = student_cfg.get('data_preprocessor')
-        if isinstance(data_preprocessor, dict):
-            # mmpose's registry, whatever the caller's default scope.
-            data_preprocessor = MODELS.build(data_preprocessor)
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.stage = stage
@@ -292,7 +246,6 @@ class DWPoseTwoStageDistiller(BaseModel):
                             f'be True or False, got {teacher_train_mode!r}')
         self.teacher_train_mode = teacher_train_mode
         self._autocast_logged = False
-        self._progress: Optional[Tuple[int, int]] = None
         if keypoint_map is not None and stage != 1:
             raise ValueError(
                 f'DWPoseTwoStageDistiller: model.keypoint_map={keypoint_map!r}'
@@ -303,7 +256,7 @@ class DWPoseTwoStageDistiller(BaseModel):
 
         if stage == 2:
             # The backbone/neck come from the stage-1 checkpoint: no download.
-            student_cfg = _drop_pretrained_init(student_cfg)
+            student_cfg = drop_pretrained_init(student_cfg)
         student_cfg.pop('data_preprocessor', None)
         self.student = MODELS.build(student_cfg)
 
@@ -311,7 +264,8 @@ class DWPoseTwoStageDistiller(BaseModel):
             if teacher is None:
                 raise ValueError('DWPoseTwoStageDistiller stage 1 needs a '
                                  '`teacher` model config.')
-            teacher_cfg = _drop_pretrained_init(_model_cfg(teacher, 'teacher'))
+            teacher_cfg = drop_pretrained_init(
+                resolve_model_spec(teacher, 'teacher'))
             teacher_cfg.pop('data_preprocessor', None)
             teacher_net = MODELS.build(teacher_cfg)
             ckpt = load_checkpoint_file(
@@ -328,7 +282,8 @@ class DWPoseTwoStageDistiller(BaseModel):
                 ignore_prefixes=('data_preprocessor.', ))
             self._check_compatible(teacher_net, self.student, kmap,
                                    keypoint_map)
-            self._teacher = FrozenModule(teacher_net)
+            self.hold_frozen(
+                'teacher', teacher_net, follow_train=teacher_train_mode)
             self.feature_distill = (
                 MODELS.build(feature_distill) if feature_distill else None)
         else:
@@ -337,13 +292,14 @@ class DWPoseTwoStageDistiller(BaseModel):
                     'DWPoseTwoStageDistiller stage 2 distils the stage-1 '
                     'student into its own head: set neither `teacher` nor '
                     '`feature_distill` (the teacher is `teacher_ckpt`).')
-            self._stage1_state = self._read_stage1_checkpoint(teacher_ckpt)
+            stage1_state = self._read_stage1_checkpoint(teacher_ckpt)
             teacher_head = MODELS.build(copy.deepcopy(student_cfg.head))
-            load_into(teacher_head, strip_prefix(self._stage1_state, 'head.'),
+            load_into(teacher_head, strip_prefix(stage1_state, 'head.'),
                       teacher_ckpt, 'model.teacher_ckpt')
-            self._teacher = FrozenModule(teacher_head)
+            self.hold_frozen(
+                'teacher', teacher_head, follow_train=teacher_train_mode)
             self.feature_distill = None
-            self._load_frozen_trunk()
+            self._freeze_stage1_trunk(stage1_state)
         self.logit_distill = MODELS.build(logit_distill)
         if kmap is None:
             self.register_buffer('_kpt_index', None, persistent=False)
@@ -370,26 +326,22 @@ class DWPoseTwoStageDistiller(BaseModel):
             sd = strip_prefix(sd, 'student.')  # a distiller checkpoint
         return sd
 
-    def _frozen_trunk(self):
-        """Stage 2: the student's backbone and neck (shared and frozen)."""
-        parts = [self.student.backbone]
+    def _freeze_stage1_trunk(self, stage1_state: Dict[str, Tensor]):
+        """Stage 2: load the stage-1 backbone/neck into the student and
+        freeze them in place (in the module tree: same checkpoint keys,
+        shipped with the student, restored after ``init_weights``)."""
+        parts = ['backbone']
         if getattr(self.student, 'with_neck', False):
-            parts.append(self.student.neck)
-        return parts
-
-    def _load_frozen_trunk(self):
-        """Stage 2: load the stage-1 backbone/neck into the student, freeze."""
-        self.student.backbone.requires_grad_(False)
-        load_into(self.student.backbone,
-                  strip_prefix(self._stage1_state, 'backbone.'),
-                  self.teacher_ckpt, 'model.teacher_ckpt')
-        if getattr(self.student, 'with_neck', False):
-            load_into(self.student.neck,
-                      strip_prefix(self._stage1_state, 'neck.'),
+            parts.append('neck')
+        for part in parts:
+            module = getattr(self.student, part)
+            load_into(module, strip_prefix(stage1_state, f'{part}.'),
                       self.teacher_ckpt, 'model.teacher_ckpt')
-        for part in self._frozen_trunk():
-            part.requires_grad_(False)
-            part.eval()
+            self.hold_frozen(
+                f'trunk.{part}',
+                module,
+                in_tree=True,
+                follow_train=self.teacher_train_mode)
 
     @staticmethod
     def _check_compatible(teacher: nn.Module,
@@ -423,81 +375,42 @@ class DWPoseTwoStageDistiller(BaseModel):
                 f'head {type(s_head).__name__} differ; logit '
                 'distillation needs the same head type.')
 
-    def init_weights(self):
-        super().init_weights()
-        if self.stage == 2:
-            # init_weights re-initialises children: restore the stage-1 trunk.
-            self._load_frozen_trunk()
-
-    def _apply(self, fn, *args, **kwargs):
-        super()._apply(fn, *args, **kwargs)
-        self._teacher.apply_(fn)  # the frozen network is not a child
-        return self
-
-    def train(self, mode: bool = True):
-        super().train(mode)
-        frozen_mode = mode and self.teacher_train_mode
-        if self.stage == 2:
-            for part in self._frozen_trunk():
-                # eval: frozen BN statistics, whatever the runner says
-                part.train(frozen_mode)
-        frozen = getattr(self, '_teacher', None)  # None while being built
-        if frozen is not None:
-            frozen.module.train(frozen_mode)
-        return self
-
     @property
     def teacher(self) -> nn.Module:
         """The frozen teacher (stage 1) or frozen teacher head (stage 2)."""
-        return self._teacher.module
+        return self.frozen_network('teacher')
+
+    @property
+    def deploy_network(self) -> nn.Module:
+        """The student (stage 2: the frozen stage-1 trunk and the new
+        head)."""
+        return self.student
+
+    @classmethod
+    def deploy_network_cfg(cls, model_cfg: ConfigDict) -> ConfigDict:
+        """The student's model config from a distiller ``model`` config
+        (one resolution of student specs for training, tests and export)."""
+        if 'student' not in model_cfg:
+            raise KeyError(f'{cls.__name__} config has no `model.student`.')
+        return drop_pretrained_init(
+            resolve_model_spec(model_cfg.student, 'model.student'))
+
+    @classmethod
+    def describe_deploy_network(cls, model_cfg: ConfigDict) -> str:
+        return f'{cls.__name__} stage {model_cfg.get("stage", 1)}: the student'
 
     # ---------------------------------------------------------------- schedule
-    def set_progress(self,
-                     step: int,
-                     max_steps: int,
-                     iteration: Optional[int] = None) -> None:
-        """Record the training progress ``t`` (1-based) of ``t_max`` and the
-        runner's global iteration (named in errors)."""
-        if not 1 <= step <= max_steps:
-            raise ValueError(f'progress {step}/{max_steps} out of range')
-        self._progress = (int(step), int(max_steps))
-        self._iteration = iteration
-
-    def parse_losses(self, losses: Dict[str, Tensor]):
-        """Stop on a NaN/Inf loss before the optimizer step can write it into
-        the weights; the error names the iteration and the loss term. The
-        last checkpoint on disk is then the last good one."""
-        check_finite_losses(losses,
-                            type(self).__name__,
-                            getattr(self, '_iteration', None))
-        return super().parse_losses(losses)
-
     def distill_scale(self) -> float:
-        """r(t) = 1 - (t-1)/t_max (Sec. 3.1, weight-decay strategy)."""
+        """The distillation weight r(t) = 1 - (t-1)/t_max (Sec. 3.1,
+        weight-decay strategy); 1 with ``decay=False``."""
         if not self.decay:
             return 1.0
-        if self._progress is None:
-            raise RuntimeError(
-                'DWPoseTwoStageDistiller: the distillation decay r(t) needs '
-                "the training progress; add dict(type='DistillScheduleHook') "
-                'to custom_hooks (or set decay=False).')
-        step, max_steps = self._progress
-        return 1.0 - (step - 1) / max_steps
+        progress = self.require_training_progress(
+            'the distillation weight r(t) (distill_scale)',
+            'or set decay=False')
+        return 1.0 - (progress.step - 1) / progress.max_steps
 
     # ----------------------------------------------------------------- forward
-    def forward(self,
-                inputs: Tensor,
-                data_samples: OptSampleList = None,
-                mode: str = 'tensor') -> ForwardResults:
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.student.forward(inputs, data_samples, mode='predict')
-        if mode == 'tensor':
-            return self.student.forward(inputs, data_samples, mode='tensor')
-        raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, '
-                           'predict and tensor mode.')
-
     def _teacher_outputs(self, inputs: Tensor):
         """Stage 1: teacher (features, head output), no grad, eval mode."""
         dtype = resolve_autocast_dtype(self.teacher_autocast,
@@ -522,7 +435,7 @@ class DWPoseTwoStageDistiller(BaseModel):
         return feats, preds
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
-        scale = self.distill_scale()
+        distill_scale = self.distill_scale()
         losses = dict()
         if self.stage == 1:
             t_feats, t_preds = self._teacher_outputs(inputs)
@@ -546,7 +459,7 @@ class DWPoseTwoStageDistiller(BaseModel):
 
         if self.feature_distill is not None:
             losses['loss_feat_distill'] = self.feature_distill(
-                s_feats[-1], t_feats[-1], weight_scale=scale)
+                s_feats[-1], t_feats[-1], distill_scale=distill_scale)
         loss_module = getattr(head, 'loss_module', None)
         kwargs = {}
         if self._kpt_index is not None:
@@ -556,10 +469,11 @@ class DWPoseTwoStageDistiller(BaseModel):
         losses['loss_logit_distill'] = self.logit_distill(
             s_preds,
             t_preds,
-            weight_scale=scale,
+            distill_scale=distill_scale,
             temperature=getattr(loss_module, 'beta', None),
             **kwargs)
-        losses['distill_scale'] = torch.tensor(scale, device=inputs.device)
+        losses['distill_scale'] = torch.tensor(
+            distill_scale, device=inputs.device)
         return losses
 
     def select_teacher_keypoints(self, t_preds):
@@ -594,6 +508,3 @@ class DWPoseTwoStageDistiller(BaseModel):
                     stacked[best,
                             torch.arange(best.numel(), device=best.device)])
         return type(t_preds)(out) if simcc else out[0]
-
-    def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:
-        return self.student.predict(inputs, data_samples)

@@ -25,9 +25,9 @@ class FeatureDistillLoss(nn.Module):
     * ``'element'``: mean over all ``B*C*H*W`` elements. Scale-free in the
       feature size; multiply alpha by ``C*H*W`` to match ``'batch'``.
 
-    The decay ``r(t)`` of Sec. 3.1 reaches the loss as ``weight_scale``
-    (the distiller computes it from the training progress); the loss never
-    looks at a runner or a global.
+    The distillation weight ``r(t)`` of Sec. 3.1 reaches the loss as
+    ``distill_scale`` (the distiller computes it from the training
+    progress); the loss never looks at a runner or a global.
 
     Args:
         student_channels (int): channels of the student's last stage.
@@ -56,7 +56,7 @@ class FeatureDistillLoss(nn.Module):
     def forward(self,
                 student_feat: Tensor,
                 teacher_feat: Tensor,
-                weight_scale: float = 1.0) -> Tensor:
+                distill_scale: float = 1.0) -> Tensor:
         aligned = self.align(student_feat)
         if aligned.shape != teacher_feat.shape:
             raise ValueError(
@@ -69,4 +69,4 @@ class FeatureDistillLoss(nn.Module):
             loss = sq.sum() / sq.shape[0]
         else:
             loss = sq.mean()
-        return loss * (self.alpha * weight_scale)
+        return loss * (self.alpha * distill_scale)

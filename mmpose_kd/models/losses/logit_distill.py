@@ -50,6 +50,9 @@ class SimCCLogitDistillLoss(nn.Module):
             (1.0 in stage 2).
         temperature (float, optional): softening factor; ``None`` means "the
             student head's ``loss_module.beta``", which the distiller passes.
+
+    ``forward(..., distill_scale)`` multiplies the loss by the distillation
+    weight ``r(t)`` of Sec. 3.1, which the distiller computes.
     """
 
     def __init__(self, loss_weight: float = 0.1, temperature=None):
@@ -60,7 +63,7 @@ class SimCCLogitDistillLoss(nn.Module):
     def forward(self,
                 student_pred: Sequence[Tensor],
                 teacher_pred: Sequence[Tensor],
-                weight_scale: float = 1.0,
+                distill_scale: float = 1.0,
                 temperature: float = None,
                 keypoint_weight: Optional[Tensor] = None) -> Tensor:
         temp = self.temperature if self.temperature is not None else (
@@ -78,7 +81,7 @@ class SimCCLogitDistillLoss(nn.Module):
                     'simcc_split_ratio.')
             loss = loss + _masked_mean(
                 _kl_per_keypoint(s, t.detach(), temp), keypoint_weight)
-        return loss * (self.loss_weight * weight_scale)
+        return loss * (self.loss_weight * distill_scale)
 
 
 @MODELS.register_module()
@@ -102,6 +105,9 @@ class HeatmapLogitDistillLoss(nn.Module):
         mode (str): ``'kl'`` or ``'mse'``.
         temperature (float): softening factor for ``'kl'``. Heatmap values
             are O(1) Gaussians, so a large factor makes the softmax peaked.
+
+    ``forward(..., distill_scale)`` multiplies the loss by ``r(t)``, as
+    :class:`SimCCLogitDistillLoss`.
     """
 
     def __init__(self,
@@ -120,7 +126,7 @@ class HeatmapLogitDistillLoss(nn.Module):
     def forward(self,
                 student_pred: Tensor,
                 teacher_pred: Tensor,
-                weight_scale: float = 1.0,
+                distill_scale: float = 1.0,
                 temperature: float = None,
                 keypoint_weight: Optional[Tensor] = None) -> Tensor:
         if isinstance(student_pred,
@@ -148,4 +154,4 @@ class HeatmapLogitDistillLoss(nn.Module):
                 _kl_per_keypoint(
                     student_pred.flatten(2), t.flatten(2), self.temperature),
                 keypoint_weight)
-        return loss * (self.loss_weight * weight_scale)
+        return loss * (self.loss_weight * distill_scale)

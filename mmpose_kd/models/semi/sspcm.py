@@ -1,10 +1,17 @@
 """The SSPCM estimator: networks A, B and C trained from a labeled and an
-unlabeled batch (SSPCM, Huang et al., CVPR 2023, Sec. 3)."""
-import contextlib
+unlabeled batch (SSPCM, Huang et al., CVPR 2023, Sec. 3).
+
+Its configuration is :mod:`.sspcm_config`, the hard view's record and
+coordinates :mod:`.hard_view`, the snapshots A', B' :mod:`.pcm_snapshots`,
+the export of one network :mod:`.sspcm_export`. The pieces of an iteration
+(losses, the hard view's construction) stay here: they call the PCM
+(:mod:`.pcm`) and warping (:mod:`.warp`) functions through this module's
+names, which ``tools/benchmark_sspcm.py`` times.
+"""
 import copy
 import math
 from collections import OrderedDict
-from typing import Dict, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.logging import MessageHub
@@ -13,111 +20,24 @@ from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.structures import PixelData
 from mmpose.registry import MODELS, TRANSFORMS
 from torch import Tensor, nn
-from torch.nn.modules.batchnorm import _BatchNorm
 
-from mmpose_kd.utils.export import SSPCM_NETWORK_ATTRS, sspcm_network_prefix
 from ..loss_guard import check_finite_losses
+from .batch_norm import frozen_bn_statistics
+from .hard_view import (HardView, heatmap_theta, heatmap_to_image_px,
+                        points_inside, views_to_draw)
 from .pcm import PCMResult, correct_pseudo_labels, heatmap_argmax
+from .pcm_snapshots import PCMSnapshots
 from .semi_data_preprocessor import BATCH_PARTS
+from .sspcm_config import (NETWORK_ATTRS, PREDICTABLE, build_semi_preprocessor,
+                           check_separate_optim_wrapper, check_update_scheme,
+                           merge_semi_test_cfg, merge_semi_train_cfg,
+                           network_configs)
+from .sspcm_export import export_sspcm_student
 from .warp import sample_hard_affine, warp_heatmaps, warp_images, warp_points
 
-#: Network key (optimizer key in the 'separate' scheme) -> attribute name;
-#: defined with the deploy prefixes in :mod:`mmpose_kd.utils.export`.
-NETWORK_ATTRS = SSPCM_NETWORK_ATTRS
-UPDATE_SCHEMES = ('joint', 'separate')
-
-#: What the networks A, B, C and the A+B ensemble are called in
-#: ``semi_test_cfg.predict_on`` and by :class:`SSPCMValLoop` (metric prefix).
-PREDICTABLE = ('A', 'B', 'AB', 'C')
-MUTUAL_CONF_SOURCES = ('teacher', 'mean_ab')
-PCM_CONF_SOURCES = ('fused_pair', 'mean_ab')
-SNAPSHOT_BN_MODES = ('eval', 'train')
-
-#: Defaults of ``semi_train_cfg``. They keep this project's own choices; the
-#: settings of the paper's code (hlz0606/SSPCM) are in
-#: ``configs/sspcm/_base_/sspcm_official_training.py`` and docs/sspcm.md.
-DEFAULT_SEMI_TRAIN_CFG = dict(
-    # Factor on each network's supervised loss terms (its head's loss, which
-    # already carries the head's loss_weight). The paper's code takes
-    # 0.5 * JointsMSELoss = 0.25 * mmpose's KeypointMSELoss: 0.25.
-    sup_loss_weight=1.0,
-    # Weights of the unsupervised losses.
-    mutual_loss_weight=1.0,  # A <- B and B <- A on the hard view
-    pcm_loss_weight=1.0,  # C <- PCM(A, B, A', B') on the hard view
-    # How the masked unsupervised losses average: 'kept' = over the kept
-    # heatmap elements (the loss scale does not depend on how many
-    # keypoints pass the masks); 'all' = over all elements, masked ones as
-    # zeros (the paper's code, JointsMSELoss = 0.5 * that mean, i.e. loss
-    # weight 0.5).
-    unsup_loss_reduction='kept',
-    # Ramp both unsupervised weights up over the first iterations with
-    # exp(-5 (1 - t)^2) (Laine & Aila, 2017); 0 = full weight from the start
-    # (the paper). The iteration comes from mmengine's message hub.
-    unsup_warmup_iters=0,
-    # PCM thresholds: confidence (the paper's code: score_filter_thread 0.1)
-    # and position inconsistency as a fraction of the heatmap diagonal
-    # (kp_pixel_dist_filter_thread 0.6 in the paper's configs, which switch
-    # that filter off: kp_pixel_dist_filter False; None here).
-    conf_thr=0.1,
-    inconsistency_thr=0.6,
-    # Confidence threshold for the mutual A <-> B losses (a keypoint is
-    # supervised when its confidence > thr); None keeps every keypoint.
-    # The paper's code masks them at 0.1 (score_filter_thread).
-    mutual_conf_thr=None,
-    # The confidence compared with mutual_conf_thr: 'teacher' = the teaching
-    # network's heatmap maximum; 'mean_ab' = the mean of A's and B's maxima,
-    # one mask for both directions (the paper's code: score_mask in
-    # lib/models/my_pose_triple.py).
-    mutual_conf_source='teacher',
-    # The confidence that C's keep mask compares with conf_thr: 'fused_pair'
-    # = mean maximum of the pair the PCM fused (PCMResult.confidence);
-    # 'mean_ab' = mean of the live A's and B's maxima whatever pair was
-    # fused (the paper's code uses the same score_mask for C as for A, B).
-    # The position-inconsistency filter (inconsistency_thr) applies either
-    # way.
-    pcm_conf_source='fused_pair',
-    # How the snapshots A', B' run: 'eval' = running BN statistics (ours:
-    # they predict as they would at test time); 'train' = batch statistics,
-    # as the paper's code (last_epoch_model.train()), without updating the
-    # snapshots' running statistics.
-    snapshot_bn_mode='eval',
-    # A keypoint whose pseudo position leaves the hard view is not
-    # supervised, as mmpose gives out-of-image keypoints zero weight.
-    mask_out_of_view=True,
-    # Whether the students' hard-view passes update BatchNorm running
-    # statistics. The paper's code lets them; then the statistics used at
-    # test time mix in rotated, occluded, padded views. False normalises
-    # the hard view with its batch statistics but leaves the running ones to
-    # the labeled and easy views (closer to the test images).
-    hard_view_bn_stats=True,
-    # SSCO on the easy view (None switches it off, for ablations). A dict
-    # without 'type' or with type 'SemiCutOcclude' updates these keys;
-    # official_placement=True gives the released code's placement rules.
-    cut_occlude=dict(
-        type='SemiCutOcclude',
-        num_patches=2,
-        half_size_range=(10, 20),
-        jitter_std=10.,
-        ref_size=(192, 256)),
-    # The hard view's extra affine, sampled per sample on the device.
-    hard_affine=dict(
-        rot_std=30.,
-        rot_clip=60.,
-        rot_prob=0.8,
-        scale_std=0.25,
-        scale_range=(0.75, 1.25)),
-)
-
-
-class HardView(NamedTuple):
-    """A student's hard view of the unlabeled batch and its targets."""
-    images: Tensor  # [N, C, H, W] the student's input
-    targets: Tensor  # [N, K, h, w] teacher heatmaps warped like the images
-    loss_mask: Tensor  # [N, K] bool, keypoints that are supervised
-    occluded: Tensor  # [N, C, H, W] easy view after SSCO, before the affine
-    patch_boxes: Tensor  # [N, P, 4] SSCO pasted boxes in ``occluded``
-    theta: Tensor  # [N, 2, 3] the affine (see warp.py)
-    keypoints: Tensor  # [N, K, 2] pseudo keypoints in easy-view image px
+#: The PCM statistics (log variables of every step, see ``_pcm_statistics``)
+#: that the model also averages per epoch (:meth:`take_pcm_epoch_means`).
+PCM_EPOCH_STATISTICS = ('pcm_kept_fraction', 'pcm_inconsistency')
 
 
 @MODELS.register_module()
@@ -138,7 +58,8 @@ class SSPCMPoseEstimator(BaseModel):
        them on its own hard view, masked.
 
     The loss balance, the masks of steps 2-4 and how the snapshots
-    normalise are ``semi_train_cfg`` keys (:data:`DEFAULT_SEMI_TRAIN_CFG`);
+    normalise are ``semi_train_cfg`` keys
+    (:data:`.sspcm_config.DEFAULT_SEMI_TRAIN_CFG`);
     ``configs/sspcm/_base_/sspcm_official_training.py`` sets them to the
     paper's code: supervised terms x0.25 of mmpose's ``KeypointMSELoss``,
     unsupervised terms 0.5 x the mean over all elements (2:1), A <-> B and C
@@ -151,10 +72,20 @@ class SSPCMPoseEstimator(BaseModel):
     ``SSPCMOptimWrapperConstructor``), each step using the networks as
     updated by the steps before it.
 
-    The snapshots A', B' belong to :class:`PCMSnapshotHook`; it hands them
-    over with :meth:`set_snapshots`. They are stored outside the module
-    tree, so they are in no optimizer, state dict or DDP bucket. Without
-    snapshots (before the first epoch ends) A' = A and B' = B.
+    The model owns its state across steps; hooks only say when:
+
+    * the snapshots A', B' (:class:`.pcm_snapshots.PCMSnapshots`, frozen
+      outside the module tree: in no optimizer, state dict or DDP bucket,
+      not copied by EMA): :meth:`take_snapshots` copies the live A, B
+      (:class:`PCMSnapshotHook` calls it at each epoch end);
+      :meth:`snapshot_state_dict` / :meth:`load_snapshot_state_dict` carry
+      them through checkpoints. Without snapshots (before the first epoch
+      ends) A' = A and B' = B;
+    * the per-epoch means of the PCM statistics
+      (:meth:`take_pcm_epoch_means`);
+    * the views drawn by :class:`SSPCMVisualizationHook`: after
+      :meth:`request_views`, the next step records them in
+      :attr:`recorded_views`.
 
     ``predict`` uses one network, C unless ``semi_test_cfg`` says otherwise
     (``SSPCMValLoop`` scores A, B, the A+B ensemble and C in one pass, as
@@ -173,7 +104,8 @@ class SSPCMPoseEstimator(BaseModel):
         data_preprocessor: a ``SemiPoseDataPreprocessor`` config, or the
             config of the pose preprocessor it should wrap; defaults to C's
             ``data_preprocessor``.
-        semi_train_cfg: overrides of :data:`DEFAULT_SEMI_TRAIN_CFG`.
+        semi_train_cfg: overrides of
+            :data:`.sspcm_config.DEFAULT_SEMI_TRAIN_CFG`.
         semi_test_cfg: ``dict(predict_on='C')``; 'A' or 'B' evaluate a
             teacher instead, 'AB' the ensemble of A and B (mean heatmap).
             :class:`SSPCMValLoop` scores several of them in one pass.
@@ -191,25 +123,17 @@ class SSPCMPoseEstimator(BaseModel):
                  semi_test_cfg: Optional[dict] = None,
                  update_scheme: str = 'joint',
                  init_cfg: Optional[dict] = None):
-        configs = _network_configs(network_a, network_b, network_c)
+        configs = network_configs(network_a, network_b, network_c)
         super().__init__(
-            data_preprocessor=_semi_preprocessor(data_preprocessor,
-                                                 configs['C']),
+            data_preprocessor=build_semi_preprocessor(data_preprocessor,
+                                                      configs['C']),
             init_cfg=init_cfg)
         for key, attr in NETWORK_ATTRS.items():
             setattr(self, attr, MODELS.build(configs[key]))
 
-        if update_scheme not in UPDATE_SCHEMES:
-            raise ValueError(f'SSPCMPoseEstimator: update_scheme must be one '
-                             f'of {UPDATE_SCHEMES}, got {update_scheme!r}')
-        self.update_scheme = update_scheme
-        self.semi_train_cfg = _merge_train_cfg(semi_train_cfg)
-        self.semi_test_cfg = {'predict_on': 'C', **(semi_test_cfg or {})}
-        if self.semi_test_cfg['predict_on'] not in PREDICTABLE:
-            raise ValueError(
-                'SSPCMPoseEstimator: semi_test_cfg.predict_on must be one of '
-                f'{list(PREDICTABLE)}, got '
-                f"{self.semi_test_cfg['predict_on']!r}")
+        self.update_scheme = check_update_scheme(update_scheme)
+        self.semi_train_cfg = merge_semi_train_cfg(semi_train_cfg)
+        self.semi_test_cfg = merge_semi_test_cfg(semi_test_cfg)
 
         ssco_cfg = self.semi_train_cfg['cut_occlude']
         self.cut_occlude = (
@@ -221,13 +145,18 @@ class SSPCMPoseEstimator(BaseModel):
                 loss_weight=1.0,
                 reduction=self.semi_train_cfg['unsup_loss_reduction']))
 
-        # Outside the module tree on purpose (see the class docstring).
-        self._snapshots: Optional[Tuple[nn.Module, nn.Module]] = None
-        self._visuals_requested = False
-        self._latest_visuals: Optional[dict] = None
+        # State across steps (see the class docstring).
+        self._snapshots = PCMSnapshots()
+        self._pcm_epoch_sums: Dict[str, Tensor] = {}
+        self._pcm_epoch_steps = 0
+        self._views_requested = False
+        #: The views of the last training step if it was asked to record
+        #: them (:meth:`request_views`; CPU tensors, see
+        #: :func:`.hard_view.views_to_draw`), else None.
+        self.recorded_views: Optional[dict] = None
 
     # ------------------------------------------------------------------
-    # Networks and snapshots
+    # Networks and the state kept across steps
     # ------------------------------------------------------------------
     def get_network(self, key: str) -> nn.Module:
         """The live network 'A', 'B' or 'C' (unwrapped from DDP)."""
@@ -237,45 +166,54 @@ class SSPCMPoseEstimator(BaseModel):
         network = getattr(self, NETWORK_ATTRS[key])
         return network.module if is_model_wrapper(network) else network
 
+    @property
+    def snapshots(self) -> Optional[Tuple[nn.Module, nn.Module]]:
+        """(A', B') or None before the first snapshot."""
+        return self._snapshots.networks
+
+    def take_snapshots(self) -> None:
+        """Copy the live A and B as the snapshots A', B' (in memory)."""
+        self._snapshots.take(self.get_network('A'), self.get_network('B'))
+
     def set_snapshots(self, network_a_prev: Optional[nn.Module],
                       network_b_prev: Optional[nn.Module]) -> None:
-        """Install the previous-epoch snapshots A', B' (both or neither).
+        """Install these networks as A', B' (both or neither).
 
         They are put in eval mode and frozen; they are not registered as
         submodules (not trained, not saved in ``state_dict``, not in DDP).
         """
-        if (network_a_prev is None) != (network_b_prev is None):
-            raise ValueError('set_snapshots needs both A\' and B\' or neither')
-        if network_a_prev is None:
-            self._snapshots = None
-            return
-        for snapshot in (network_a_prev, network_b_prev):
-            if not isinstance(snapshot, nn.Module):
-                raise TypeError('set_snapshots expects nn.Module snapshots, '
-                                f'got {type(snapshot).__name__}')
-            snapshot.eval()
-            snapshot.requires_grad_(False)
-        self._snapshots = (network_a_prev, network_b_prev)
+        self._snapshots.set(network_a_prev, network_b_prev)
 
-    @property
-    def snapshots(self) -> Optional[Tuple[nn.Module, nn.Module]]:
-        """(A', B') or None before the first snapshot."""
-        return self._snapshots
+    def snapshot_state_dict(self) -> Optional[Dict[str, dict]]:
+        """``{'A': A' state dict, 'B': B' state dict}`` (CPU copies), or
+        None before the first snapshot; for checkpoints."""
+        return self._snapshots.state_dict()
 
-    def request_visuals(self) -> None:
-        """Record the views of the next training step (for
-        :class:`SSPCMVisualizationHook`)."""
-        self._visuals_requested = True
+    def load_snapshot_state_dict(self, state: Dict[str, dict]) -> None:
+        """A', B' from :meth:`snapshot_state_dict`'s output."""
+        self._snapshots.load_state_dict(state, self.get_network('A'),
+                                        self.get_network('B'))
 
-    def pop_visuals(self) -> Optional[dict]:
-        """The recorded views of the last requested step (CPU tensors), or
-        None; clears them."""
-        visuals, self._latest_visuals = self._latest_visuals, None
-        return visuals
+    def take_pcm_epoch_means(self) -> Dict[str, float]:
+        """Means of :data:`PCM_EPOCH_STATISTICS` over the steps since the
+        last call (empty if none); the next call starts from zero."""
+        steps, sums = self._pcm_epoch_steps, self._pcm_epoch_sums
+        self._pcm_epoch_steps, self._pcm_epoch_sums = 0, {}
+        return {name: float(total) / steps for name, total in sums.items()}
+
+    def request_views(self) -> None:
+        """Record the views of the next training step in
+        :attr:`recorded_views` (for :class:`SSPCMVisualizationHook`)."""
+        self._views_requested = True
 
     def export_state_dict(self, which: str = 'C') -> 'OrderedDict':
         """State dict of one network as a plain ``TopdownPoseEstimator``."""
         return export_sspcm_student(self.state_dict(), which)
+
+    def _apply(self, fn, *args, **kwargs):
+        super()._apply(fn, *args, **kwargs)
+        self._snapshots.apply_(fn)  # the snapshots are not children
+        return self
 
     # ------------------------------------------------------------------
     # mmengine entry points
@@ -441,7 +379,7 @@ class SSPCMPoseEstimator(BaseModel):
     # ------------------------------------------------------------------
     def _train_step_separate(self, data: dict,
                              optim_wrapper: OptimWrapperDict) -> dict:
-        _check_separate_optim_wrapper(optim_wrapper)
+        check_separate_optim_wrapper(optim_wrapper)
         data = self.data_preprocessor(data, True)
         labeled_inputs, labeled_samples, easy = _split_semi_batch(
             data['inputs'], data['data_samples'])
@@ -563,9 +501,12 @@ class SSPCMPoseEstimator(BaseModel):
         loss = cfg['pcm_loss_weight'] * self._unsup_ramp() * \
             self.consistency_loss(
             predicted, view.targets, view.loss_mask)
-        if self._visuals_requested:
-            self._record_visuals(easy, view, pcm)
-        return loss, _pcm_statistics(pcm, view.loss_mask)
+        self.recorded_views = (
+            views_to_draw(easy, view, pcm) if self._views_requested else None)
+        self._views_requested = False
+        stats = _pcm_statistics(pcm, view.loss_mask)
+        self._add_to_pcm_epoch(stats)
+        return loss, stats
 
     def _student_heatmaps(self, key: str, hard_images: Tensor) -> Tensor:
         """A student's heatmaps on its hard view (with gradients)."""
@@ -602,7 +543,7 @@ class SSPCMPoseEstimator(BaseModel):
         loss_mask = supervised.bool()
         if self.semi_train_cfg['mask_out_of_view']:
             moved = warp_points(keypoints_px, theta, (height, width))
-            loss_mask = loss_mask & _inside(moved, (height, width))
+            loss_mask = loss_mask & points_inside(moved, (height, width))
         return HardView(
             images=warp_images(occluded, theta),
             targets=targets,
@@ -627,12 +568,13 @@ class SSPCMPoseEstimator(BaseModel):
 
     def _snapshot_heatmaps(self, images: Tensor
                            ) -> Tuple[Optional[Tensor], Optional[Tensor]]:
-        if self._snapshots is None:
+        snapshots = self._snapshots.networks
+        if snapshots is None:
             return None, None  # A' = A and B' = B until the first epoch ends
         batch_statistics = self.semi_train_cfg['snapshot_bn_mode'] == 'train'
         heatmaps = []
         with torch.no_grad():
-            for snapshot, name in zip(self._snapshots, ("A'", "B'")):
+            for snapshot, name in zip(snapshots, ("A'", "B'")):
                 if not batch_statistics:
                     heatmaps.append(self._heatmaps(snapshot, images, name))
                     continue
@@ -649,35 +591,14 @@ class SSPCMPoseEstimator(BaseModel):
                     snapshot.train(was_training)
         return tuple(heatmaps)
 
-    def _record_visuals(self, easy: Tensor, view: HardView,
-                        pcm: PCMResult) -> None:
-        height, width = easy.shape[-2:]
-        boxes = view.patch_boxes.float()
-        # Centres of the corner pixels of the pasted (end-exclusive) boxes,
-        # moved into the hard view.
-        x1, y1, x2, y2 = boxes.unbind(-1)
-        corners = torch.stack((torch.stack(
-            (x1, y1), -1), torch.stack(
-                (x2 - 1, y1), -1), torch.stack(
-                    (x2 - 1, y2 - 1), -1), torch.stack((x1, y2 - 1), -1)),
-                              dim=-2)  # [N, P, 4, 2]
-        corners_hard = corners
-        if corners.numel():
-            corners_hard = warp_points(
-                corners.flatten(1, 2), view.theta,
-                (height, width)).reshape(corners.shape)
-        self._latest_visuals = dict(
-            easy_images=easy.detach().cpu(),
-            occluded_images=view.occluded.detach().cpu(),
-            hard_images=view.images.detach().cpu(),
-            keypoints_easy=view.keypoints.detach().cpu(),
-            keypoints_hard=warp_points(view.keypoints, view.theta,
-                                       (height, width)).detach().cpu(),
-            kept=pcm.mask.detach().cpu(),
-            patch_boxes=view.patch_boxes.detach().cpu(),
-            patch_corners_hard=corners_hard.detach().cpu(),
-            inconsistency=pcm.inconsistency.detach().cpu())
-        self._visuals_requested = False
+    def _add_to_pcm_epoch(self, stats: Dict[str, Tensor]) -> None:
+        # Summed in float64 on the device: no host sync in the step, and the
+        # same sums as adding the Python floats.
+        for name in PCM_EPOCH_STATISTICS:
+            value = stats[name].detach().double()
+            self._pcm_epoch_sums[name] = \
+                self._pcm_epoch_sums.get(name, 0.) + value
+        self._pcm_epoch_steps += 1
 
     # ------------------------------------------------------------------
     # Helpers
@@ -699,86 +620,8 @@ class SSPCMPoseEstimator(BaseModel):
 
 
 # ----------------------------------------------------------------------
-# Export
-# ----------------------------------------------------------------------
-def export_sspcm_student(checkpoint: dict, which: str = 'C') -> 'OrderedDict':
-    """Turn an SSPCM state dict (or a whole checkpoint with ``state_dict``)
-    into the state dict of one plain mmpose ``TopdownPoseEstimator``.
-
-    Keys ``network_c.<rest>`` (for ``which='C'``) become ``<rest>``; keys of
-    the other networks are dropped; a DDP ``module.`` prefix is removed
-    first. Raises KeyError if the state dict holds no such network.
-    """
-    if which not in NETWORK_ATTRS:
-        raise ValueError(f'export_sspcm_student: which must be one of '
-                         f'{list(NETWORK_ATTRS)}, got {which!r}')
-    state_dict = checkpoint.get('state_dict', checkpoint)
-    prefix = sspcm_network_prefix(which)
-    exported = OrderedDict()
-    for key, value in state_dict.items():
-        if key.startswith('module.'):
-            key = key[len('module.'):]
-        if key.startswith(prefix):
-            exported[key[len(prefix):]] = value
-    if not exported:
-        some = list(state_dict)[:5]
-        raise KeyError(f'export_sspcm_student: no {prefix!r} keys in the '
-                       f'state dict (first keys: {some}); is this an '
-                       'SSPCMPoseEstimator checkpoint?')
-    return exported
-
-
-# ----------------------------------------------------------------------
 # Module-level helpers (no state)
 # ----------------------------------------------------------------------
-@contextlib.contextmanager
-def frozen_bn_statistics(module: nn.Module):
-    """Run BatchNorm layers in training mode (batch statistics) without
-    updating their running statistics, then restore them as they were."""
-    layers = [
-        m for m in module.modules()
-        if isinstance(m, _BatchNorm) and m.training and m.track_running_stats
-    ]
-    saved = [(m.momentum, m.num_batches_tracked.clone()) for m in layers]
-    for layer in layers:
-        layer.momentum = 0.  # running = (1 - 0) * running + 0 * batch
-    try:
-        yield
-    finally:
-        for layer, (momentum, count) in zip(layers, saved):
-            layer.momentum = momentum
-            layer.num_batches_tracked.copy_(count)
-
-
-def heatmap_to_image_px(points: Tensor, heatmap_size: Sequence[int],
-                        image_size: Sequence[int]) -> Tensor:
-    """(x, y) heatmap pixels -> input image pixels, in mmpose's heatmap
-    convention: heatmap pixel ``j`` is image pixel ``stride * j`` (the
-    MSRAHeatmap codec encodes ``keypoints / stride``)."""
-    scale = points.new_tensor(
-        [image_size[1] / heatmap_size[1], image_size[0] / heatmap_size[0]])
-    return points * scale
-
-
-def heatmap_theta(theta: Tensor, image_size: Sequence[int],
-                  heatmap_size: Sequence[int]) -> Tensor:
-    """``theta`` for heatmaps in mmpose's convention, from the images'.
-
-    ``warp_heatmaps`` with the images' ``theta`` treats heatmap pixel ``j``
-    as the image point ``stride * j + (stride - 1) / 2`` (pixel centres of
-    an evenly downsampled image); mmpose's codecs put it at
-    ``stride * j``. Shifting by that offset ``d`` (normalised) on both
-    sides, ``theta_hm(n) = theta(n - d) + d``, keeps targets and images
-    aligned exactly under rotation and scale.
-    """
-    height, width = image_size
-    offset = theta.new_tensor([(width / heatmap_size[1] - 1.) / width,
-                               (height / heatmap_size[0] - 1.) / height])
-    linear = theta[:, :, :2]
-    shift = theta[:, :, 2] + offset - linear @ offset
-    return torch.cat((linear, shift[..., None]), dim=-1)
-
-
 def mean_confidence(heatmaps_a: Tensor, heatmaps_b: Tensor) -> Tensor:
     """[N, K] mean of A's and B's heatmap maxima, computed as the paper's
     code does (``(score1 + score2) / 2.0``, lib/models/my_pose_triple.py),
@@ -791,11 +634,6 @@ def _copy_samples(data_samples: list) -> list:
     """Own copies of the data samples: ``add_pred_to_datasample`` writes
     into them, and each network's predictions go to its own evaluator."""
     return [sample.clone() for sample in data_samples]
-
-
-def _inside(points: Tensor, size_hw: Sequence[int]) -> Tensor:
-    limit = points.new_tensor([size_hw[1], size_hw[0]]) - 0.5
-    return ((points >= -0.5) & (points <= limit)).all(dim=-1)
 
 
 def _pcm_statistics(pcm: PCMResult, loss_mask: Tensor) -> Dict[str, Tensor]:
@@ -828,85 +666,6 @@ def _check_same_size(predicted: Tensor, targets: Tensor, name: str) -> None:
             'keypoints and heatmap size')
 
 
-def _check_separate_optim_wrapper(optim_wrapper) -> None:
-    keys = (
-        list(optim_wrapper.keys())
-        if isinstance(optim_wrapper, OptimWrapperDict) else None)
-    if keys is None or set(keys) != set(NETWORK_ATTRS):
-        raise TypeError(
-            "SSPCMPoseEstimator(update_scheme='separate') needs an "
-            f'OptimWrapperDict with keys {list(NETWORK_ATTRS)} (use '
-            "optim_wrapper=dict(constructor='SSPCMOptimWrapperConstructor', "
-            f'...)), got {type(optim_wrapper).__name__}' +
-            (f' with keys {keys}' if keys is not None else ''))
-
-
-def _network_configs(network_a, network_b, network_c) -> Dict[str, dict]:
-    if not isinstance(network_a, dict):
-        raise TypeError('SSPCMPoseEstimator: network_a must be a model config '
-                        f'dict, got {type(network_a).__name__}')
-    configs = dict(
-        A=network_a, B=network_b or network_a, C=network_c or network_a)
-    for key, cfg in configs.items():
-        if not isinstance(cfg, dict) or 'type' not in cfg:
-            raise TypeError(f'SSPCMPoseEstimator: network_{key.lower()} must '
-                            'be a model config dict with a type, got '
-                            f'{cfg!r}')
-        head = cfg.get('head') or {}
-        if head and 'Heatmap' not in str(head.get('type', '')):
-            raise ValueError(
-                f'SSPCMPoseEstimator: network_{key.lower()} has head type '
-                f"{head.get('type')!r}; SSPCM supports heatmap heads "
-                '(e.g. HeatmapHead)')
-    return {key: copy.deepcopy(cfg) for key, cfg in configs.items()}
-
-
-def _semi_preprocessor(data_preprocessor: Optional[dict],
-                       network_c: dict) -> dict:
-    if data_preprocessor is None:
-        data_preprocessor = network_c.get('data_preprocessor')
-        if data_preprocessor is None:
-            raise ValueError('SSPCMPoseEstimator: give data_preprocessor or '
-                             'a data_preprocessor in network_c')
-    data_preprocessor = copy.deepcopy(data_preprocessor)
-    if data_preprocessor.get('type') != 'SemiPoseDataPreprocessor':
-        data_preprocessor = dict(
-            type='SemiPoseDataPreprocessor',
-            data_preprocessor=data_preprocessor)
-    return MODELS.build(data_preprocessor)
-
-
-def _merge_train_cfg(cfg: Optional[dict]) -> dict:
-    merged = copy.deepcopy(DEFAULT_SEMI_TRAIN_CFG)
-    for key, value in (cfg or {}).items():
-        if key not in merged:
-            raise KeyError(f'SSPCMPoseEstimator: unknown semi_train_cfg key '
-                           f'{key!r}; known keys: {sorted(merged)}')
-        if key == 'hard_affine' and value is not None:
-            merged[key].update(value)
-        elif (key == 'cut_occlude' and value is not None
-              and value.get('type', 'SemiCutOcclude') == 'SemiCutOcclude'):
-            # A partial SemiCutOcclude dict (e.g. from --cfg-options
-            # model.semi_train_cfg.cut_occlude.official_placement=True)
-            # updates the default one; another type replaces it.
-            merged[key].update(copy.deepcopy(value))
-        else:
-            merged[key] = copy.deepcopy(value)
-    for key, choices in (('mutual_conf_source', MUTUAL_CONF_SOURCES),
-                         ('pcm_conf_source', PCM_CONF_SOURCES),
-                         ('snapshot_bn_mode', SNAPSHOT_BN_MODES),
-                         ('unsup_loss_reduction', ('kept', 'all'))):
-        if merged[key] not in choices:
-            raise ValueError(f'SSPCMPoseEstimator: semi_train_cfg.{key} '
-                             f'must be one of {list(choices)}, got '
-                             f'{merged[key]!r}')
-    if merged['hard_affine'] is None:
-        # No extra affine: theta = identity (rotation and scale off).
-        merged['hard_affine'] = dict(
-            rot_prob=0., scale_std=0., scale_range=(1., 1.))
-    return merged
-
-
 def _describe(value) -> str:
     shape = getattr(value, 'shape', None)
     if shape is not None:
@@ -917,7 +676,6 @@ def _describe(value) -> str:
 
 
 __all__ = [
-    'SSPCMPoseEstimator', 'export_sspcm_student', 'heatmap_to_image_px',
-    'heatmap_theta', 'mean_confidence', 'NETWORK_ATTRS', 'PREDICTABLE',
-    'DEFAULT_SEMI_TRAIN_CFG'
+    'SSPCMPoseEstimator', 'export_sspcm_student', 'mean_confidence',
+    'PCM_EPOCH_STATISTICS'
 ]

@@ -6,7 +6,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 from mmpose.registry import OPTIM_WRAPPER_CONSTRUCTORS
 
-from .sspcm import NETWORK_ATTRS
+from .sspcm_config import NETWORK_ATTRS
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()

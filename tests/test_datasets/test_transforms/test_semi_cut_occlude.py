@@ -563,7 +563,7 @@ def test_official_placement_is_reachable_from_an_sspcm_config():
     from mmengine.config import Config
     from mmpose.registry import TRANSFORMS
 
-    from mmpose_kd.models.semi.sspcm import _merge_train_cfg
+    from mmpose_kd.models.semi.sspcm_config import merge_semi_train_cfg
 
     # As `--cfg-options model.semi_train_cfg.cut_occlude.
     # official_placement=True` on a config whose semi_train_cfg has no
@@ -571,18 +571,19 @@ def test_official_placement_is_reachable_from_an_sspcm_config():
     cfg = Config(dict(model=dict(semi_train_cfg=dict(conf_thr=0.1))))
     cfg.merge_from_dict(
         {'model.semi_train_cfg.cut_occlude.official_placement': True})
-    merged = _merge_train_cfg(cfg.model.semi_train_cfg)
+    merged = merge_semi_train_cfg(cfg.model.semi_train_cfg)
     ssco = TRANSFORMS.build(copy.deepcopy(merged['cut_occlude']))
     assert isinstance(ssco, SemiCutOcclude) and ssco.official_placement
     assert (ssco.num_patches, ssco.half_size_range, ssco.jitter_std,
             ssco.ref_size) == (2, (10., 20.), 10., (192, 256))
     # Partial dicts update the defaults; None still switches SSCO off.
-    merged = _merge_train_cfg(dict(cut_occlude=dict(num_patches=3)))
+    merged = merge_semi_train_cfg(dict(cut_occlude=dict(num_patches=3)))
     assert merged['cut_occlude']['type'] == 'SemiCutOcclude'
     assert merged['cut_occlude']['half_size_range'] == (10, 20)
     assert merged['cut_occlude']['num_patches'] == 3
-    assert _merge_train_cfg(dict(cut_occlude=None))['cut_occlude'] is None
-    assert 'official_placement' not in _merge_train_cfg(None)['cut_occlude']
+    assert merge_semi_train_cfg(dict(cut_occlude=None))['cut_occlude'] is None
+    assert 'official_placement' not in merge_semi_train_cfg(
+        None)['cut_occlude']
     assert not SemiCutOcclude().official_placement
     with pytest.raises(TypeError, match='official_placement'):
         SemiCutOcclude(official_placement='yes')

@@ -1,10 +1,13 @@
 """PCMSnapshotHook on a real Runner with the synthetic SSPCM config:
 snapshots taken at epoch end, used in the next epoch, kept out of the
 optimizer and state dict, saved in checkpoints and restored on resume."""
+from types import SimpleNamespace
+
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
+from mmpose.registry import MODELS
 
 import mmpose_kd  # noqa: F401
 from mmpose_kd.engine.hooks.pcm_snapshot_hook import (CHECKPOINT_KEY,
@@ -117,17 +120,17 @@ def test_snapshots_follow_epochs_and_stay_out_of_training(data_root, tmp_path):
                   _network_state(epoch2['state_dict'], 'network_b'))
     assert not _equal(epoch1[CHECKPOINT_KEY]['A'], epoch2[CHECKPOINT_KEY]['A'])
 
-    # the snapshots are the hook's, handed to the model, frozen, in no
+    # the snapshots are the model's (the hook keeps none), frozen, in no
     # optimizer and not in the state dict
     model = runner.model
-    assert all(a is b for a, b in zip(model.snapshots, hook.snapshots))
+    assert not hasattr(hook, 'snapshots')
     optimized = {
         id(p)
         for group in runner.optim_wrapper.optimizer.param_groups
         for p in group['params']
     }
     assert optimized.isdisjoint(seen['snapshot_ids'])
-    assert all(not p.requires_grad for s in hook.snapshots
+    assert all(not p.requires_grad for s in model.snapshots
                for p in s.parameters())
     assert {k.split('.')[0]
             for k in model.state_dict()
@@ -167,8 +170,10 @@ def test_resume_restores_the_snapshots_exactly(data_root, tmp_path):
 
 def test_checkpoint_before_first_epoch_end_has_no_snapshots():
     hook = PCMSnapshotHook()
+    cfg = Config.fromfile(sspcm_testing.SYNTHETIC_CONFIG)
+    runner = SimpleNamespace(model=MODELS.build(cfg.model))
     checkpoint = {}
-    hook.before_save_checkpoint(None, checkpoint)
+    hook.before_save_checkpoint(runner, checkpoint)
     assert CHECKPOINT_KEY not in checkpoint
     hook.after_load_checkpoint(None, checkpoint)
     assert hook._restored_state is None

@@ -200,7 +200,7 @@ def test_heatmap_models_distil(tmp_path):
                 teacher_channels=128),
             logit_distill=dict(
                 type='HeatmapLogitDistillLoss', loss_weight=1.0)))
-    model.set_progress(1, 10)
+    model.set_training_progress(1, 10)
     x = torch.randn(2, 3, 64, 64)
     samples = []
     for _ in range(2):
@@ -382,7 +382,7 @@ def test_export_tool_cli(teacher_ckpt, tmp_path):
 def test_nan_loss_stops_before_the_step_naming_iteration_and_term(
         teacher_ckpt):
     model = MODELS.build(distiller_cfg(teacher_ckpt))
-    model.set_progress(3, 10, iteration=41)
+    model.set_training_progress(3, 10, iteration=41)
     before = {k: v.clone() for k, v in model.student.state_dict().items()}
     losses = dict(
         loss_kpt=torch.tensor(1.0),

@@ -119,9 +119,9 @@ def test_masked_loss_equals_unmapped_loss_on_taught_keypoints(loss_cfg):
     weight = torch.tensor([1., 0., 1., 1., 0.])
     taught = weight.bool()
     masked = loss(
-        s, t, weight_scale=0.5, temperature=2., keypoint_weight=weight)
+        s, t, distill_scale=0.5, temperature=2., keypoint_weight=weight)
     plain = loss(
-        pick(s, taught), pick(t, taught), weight_scale=0.5, temperature=2.)
+        pick(s, taught), pick(t, taught), distill_scale=0.5, temperature=2.)
     torch.testing.assert_close(masked, plain)
     # all taught: the unmasked loss exactly
     torch.testing.assert_close(
@@ -190,7 +190,7 @@ def test_body17_student_loss_is_the_loss_on_the_teacher_body_keypoints(
         teacher_ckpt):
     torch.manual_seed(0)
     model = MODELS.build(mapped_cfg(teacher_ckpt))
-    model.set_progress(1, 10)
+    model.set_training_progress(1, 10)
     x = torch.randn(2, 3, 64, 64)
     losses = model.loss(x, samples(17))
     assert set(losses) >= {
@@ -219,7 +219,7 @@ def test_unmapped_student_keypoint_only_the_ground_truth_teaches(teacher_ckpt):
                 teacher='coco_wholebody',
                 student=['left_wrist', 'neck', 'nose'],
                 unmapped=['neck'])))
-    model.set_progress(1, 10)
+    model.set_training_progress(1, 10)
     x = torch.randn(2, 3, 64, 64)
     losses = model.loss(x, samples(3))
     with torch.no_grad():
@@ -254,7 +254,7 @@ def test_either_hand_picks_the_side_the_teacher_is_sure_of(teacher_ckpt):
     sel = model.select_teacher_keypoints(hm)
     torch.testing.assert_close(sel[0], hm[0, 112:133])
     torch.testing.assert_close(sel[1], hm[1, 91:112])
-    model.set_progress(1, 10)
+    model.set_training_progress(1, 10)
     losses = model.loss(torch.randn(2, 3, 64, 64), samples(21))
     assert torch.isfinite(losses['loss_logit_distill'])
 
@@ -275,7 +275,7 @@ def test_heatmap_student_with_a_map(tmp_path):
                 teacher_channels=128),
             logit_distill=dict(
                 type='HeatmapLogitDistillLoss', loss_weight=1.0)))
-    model.set_progress(1, 10)
+    model.set_training_progress(1, 10)
     x = torch.randn(2, 3, 64, 64)
     losses = model.loss(x, samples(17, heatmap_size=(16, 16)))
     with torch.no_grad():

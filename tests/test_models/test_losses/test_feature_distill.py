@@ -11,8 +11,8 @@ def test_batch_normalisation_hand_computed():
     t[1] *= 2  # sample 1 differs by 2 -> squared 4
     # sum of squares = 36*1 + 36*4 = 180; / B=2 -> 90; * alpha 0.5 -> 45
     assert loss(s, t).item() == pytest.approx(45.0)
-    # weight_scale multiplies (the decay r(t))
-    assert loss(s, t, weight_scale=0.25).item() == pytest.approx(11.25)
+    # distill_scale multiplies (the decay r(t))
+    assert loss(s, t, distill_scale=0.25).item() == pytest.approx(11.25)
 
 
 def test_element_normalisation_hand_computed():

@@ -30,7 +30,7 @@ def test_simcc_kl_hand_computed():
     loss = SimCCLogitDistillLoss(loss_weight=0.1)
     got = loss((sx, sy), (tx, ty), temperature=beta)
     assert got.item() == pytest.approx(0.1 * (expect_x + expect_y), rel=1e-5)
-    assert loss((sx, sy), (tx, ty), weight_scale=0.5,
+    assert loss((sx, sy), (tx, ty), distill_scale=0.5,
                 temperature=beta).item() == pytest.approx(
                     0.05 * (expect_x + expect_y), rel=1e-5)
 
@@ -68,7 +68,7 @@ def test_heatmap_mse_hand_computed():
     t = torch.ones(1, 2, 2, 2)
     loss = HeatmapLogitDistillLoss(loss_weight=0.5, mode='mse')
     assert loss(s, t).item() == pytest.approx(0.5)
-    assert loss(s, t, weight_scale=0.5).item() == pytest.approx(0.25)
+    assert loss(s, t, distill_scale=0.5).item() == pytest.approx(0.25)
 
 
 def test_heatmap_kl_hand_computed():

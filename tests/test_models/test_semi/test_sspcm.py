@@ -13,10 +13,10 @@ from mmpose.utils import register_all_modules
 
 import mmpose_kd  # noqa: F401
 from mmpose_kd.models.semi import sspcm as sspcm_module
+from mmpose_kd.models.semi.hard_view import heatmap_to_image_px
 from mmpose_kd.models.semi.pcm import correct_pseudo_labels
-from mmpose_kd.models.semi.sspcm import (SSPCMPoseEstimator,
-                                         export_sspcm_student,
-                                         heatmap_to_image_px)
+from mmpose_kd.models.semi.sspcm import SSPCMPoseEstimator
+from mmpose_kd.models.semi.sspcm_export import export_sspcm_student
 from toy_models import heatmap_cfg
 
 register_all_modules()
@@ -313,6 +313,45 @@ def test_snapshots_stay_out_of_state_dict_parameters_and_train_mode():
     assert model.snapshots is None
 
 
+def test_model_takes_saves_and_restores_its_snapshots():
+    model = build()
+    assert model.snapshot_state_dict() is None
+    model.take_snapshots()
+    snap_a, snap_b = model.snapshots
+    live_a = model.get_network('A')
+    assert snap_a is not live_a and not snap_a.training
+    assert all(not p.requires_grad for p in snap_a.parameters())
+    for name, value in live_a.state_dict().items():
+        assert torch.equal(snap_a.state_dict()[name], value)
+    # a deep copy of the model (mmengine's EMA) shares, not copies, them
+    copied = copy.deepcopy(model)
+    assert all(a is b for a, b in zip(copied.snapshots, model.snapshots))
+
+    state = model.snapshot_state_dict()
+    assert set(state) == {'A', 'B'}
+    other = build()
+    other.load_snapshot_state_dict(state)
+    for key, snapshot in zip('AB', other.snapshots):
+        assert not snapshot.training
+        assert all(
+            torch.equal(snapshot.state_dict()[n], v)
+            for n, v in state[key].items())
+    with pytest.raises(KeyError, match='keys A and B'):
+        other.load_snapshot_state_dict(dict(A=state['A']))
+
+
+def test_model_averages_pcm_statistics_until_asked():
+    model = build()
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0))
+    assert model.take_pcm_epoch_means() == {}
+    logged = [model.train_step(semi_batch(seed=i), wrapper) for i in (0, 1)]
+    means = model.take_pcm_epoch_means()
+    assert set(means) == set(sspcm_module.PCM_EPOCH_STATISTICS)
+    for name, value in means.items():
+        assert value == (float(logged[0][name]) + float(logged[1][name])) / 2
+    assert model.take_pcm_epoch_means() == {}
+
+
 # --------------------------------------------------------------- predict
 def test_predict_and_tensor_use_c_unless_configured():
     data = batch(2)
@@ -340,16 +379,18 @@ def test_visuals_recorded_only_when_requested():
     model = build()
     wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0))
     model.train_step(semi_batch(), wrapper)
-    assert model.pop_visuals() is None
-    model.request_visuals()
+    assert model.recorded_views is None
+    model.request_views()
     model.train_step(semi_batch(num_unlabeled=3), wrapper)
-    visuals = model.pop_visuals()
+    visuals = model.recorded_views
     assert visuals['easy_images'].shape == (3, 3, SIZE, SIZE)
     assert visuals['hard_images'].shape == (3, 3, SIZE, SIZE)
     assert visuals['keypoints_easy'].shape == (3, K, 2)
     assert visuals['kept'].dtype == torch.bool
     assert visuals['patch_boxes'].shape == (3, 2, 4)
-    assert model.pop_visuals() is None
+    # the request held for one step: the next one records nothing
+    model.train_step(semi_batch(), wrapper)
+    assert model.recorded_views is None
 
 
 def test_heatmap_to_image_px_follows_mmpose_codecs():
@@ -429,7 +470,7 @@ def test_warped_targets_stay_on_the_warped_keypoints():
     the hard affine, the target peak must sit at warped(p) / stride."""
     from mmpose.codecs import MSRAHeatmap
 
-    from mmpose_kd.models.semi.sspcm import heatmap_theta
+    from mmpose_kd.models.semi.hard_view import heatmap_theta
     from mmpose_kd.models.semi.warp import (affine_theta, warp_heatmaps,
                                             warp_points)
     image_hw, heatmap_hw = (128, 96), (32, 24)

@@ -1,0 +1,94 @@
+"""The hard view of SSPCM (Huang et al., CVPR 2023, Sec. 3.1 and 3.3): what
+a student learns from (:class:`HardView`), the coordinate conventions that
+keep its images and heatmap targets aligned, and the copy of it that
+:class:`SSPCMVisualizationHook` draws.
+
+``SSPCMPoseEstimator._hard_view`` builds it (SSCO, then one affine
+``theta`` for images and heatmaps, :mod:`.warp`).
+"""
+from typing import NamedTuple, Sequence
+
+import torch
+from torch import Tensor
+
+from .pcm import PCMResult
+from .warp import warp_points
+
+
+class HardView(NamedTuple):
+    """A student's hard view of the unlabeled batch and its targets."""
+    images: Tensor  # [N, C, H, W] the student's input
+    targets: Tensor  # [N, K, h, w] teacher heatmaps warped like the images
+    loss_mask: Tensor  # [N, K] bool, keypoints that are supervised
+    occluded: Tensor  # [N, C, H, W] easy view after SSCO, before the affine
+    patch_boxes: Tensor  # [N, P, 4] SSCO pasted boxes in ``occluded``
+    theta: Tensor  # [N, 2, 3] the affine (see warp.py)
+    keypoints: Tensor  # [N, K, 2] pseudo keypoints in easy-view image px
+
+
+def heatmap_to_image_px(points: Tensor, heatmap_size: Sequence[int],
+                        image_size: Sequence[int]) -> Tensor:
+    """(x, y) heatmap pixels -> input image pixels, in mmpose's heatmap
+    convention: heatmap pixel ``j`` is image pixel ``stride * j`` (the
+    MSRAHeatmap codec encodes ``keypoints / stride``)."""
+    scale = points.new_tensor(
+        [image_size[1] / heatmap_size[1], image_size[0] / heatmap_size[0]])
+    return points * scale
+
+
+def heatmap_theta(theta: Tensor, image_size: Sequence[int],
+                  heatmap_size: Sequence[int]) -> Tensor:
+    """``theta`` for heatmaps in mmpose's convention, from the images'.
+
+    ``warp_heatmaps`` with the images' ``theta`` treats heatmap pixel ``j``
+    as the image point ``stride * j + (stride - 1) / 2`` (pixel centres of
+    an evenly downsampled image); mmpose's codecs put it at
+    ``stride * j``. Shifting by that offset ``d`` (normalised) on both
+    sides, ``theta_hm(n) = theta(n - d) + d``, keeps targets and images
+    aligned exactly under rotation and scale.
+    """
+    height, width = image_size
+    offset = theta.new_tensor([(width / heatmap_size[1] - 1.) / width,
+                               (height / heatmap_size[0] - 1.) / height])
+    linear = theta[:, :, :2]
+    shift = theta[:, :, 2] + offset - linear @ offset
+    return torch.cat((linear, shift[..., None]), dim=-1)
+
+
+def points_inside(points: Tensor, size_hw: Sequence[int]) -> Tensor:
+    """[..., 2] (x, y) image pixels -> [...] bool, inside an image of
+    ``size_hw`` (pixel centres at integers, so the border is at -0.5)."""
+    limit = points.new_tensor([size_hw[1], size_hw[0]]) - 0.5
+    return ((points >= -0.5) & (points <= limit)).all(dim=-1)
+
+
+def views_to_draw(easy: Tensor, view: HardView, pcm: PCMResult) -> dict:
+    """CPU copies of the easy view, C's hard view and the PCM's pseudo
+    keypoints, with the SSCO patches' corners moved into the hard view:
+    what :class:`SSPCMVisualizationHook` draws."""
+    height, width = easy.shape[-2:]
+    boxes = view.patch_boxes.float()
+    # Centres of the corner pixels of the pasted (end-exclusive) boxes,
+    # moved into the hard view.
+    x1, y1, x2, y2 = boxes.unbind(-1)
+    corners = torch.stack((torch.stack(
+        (x1, y1), -1), torch.stack(
+            (x2 - 1, y1), -1), torch.stack(
+                (x2 - 1, y2 - 1), -1), torch.stack((x1, y2 - 1), -1)),
+                          dim=-2)  # [N, P, 4, 2]
+    corners_hard = corners
+    if corners.numel():
+        corners_hard = warp_points(
+            corners.flatten(1, 2), view.theta,
+            (height, width)).reshape(corners.shape)
+    return dict(
+        easy_images=easy.detach().cpu(),
+        occluded_images=view.occluded.detach().cpu(),
+        hard_images=view.images.detach().cpu(),
+        keypoints_easy=view.keypoints.detach().cpu(),
+        keypoints_hard=warp_points(view.keypoints, view.theta,
+                                   (height, width)).detach().cpu(),
+        kept=pcm.mask.detach().cpu(),
+        patch_boxes=view.patch_boxes.detach().cpu(),
+        patch_corners_hard=corners_hard.detach().cpu(),
+        inconsistency=pcm.inconsistency.detach().cpu())
