@@ -29,10 +29,12 @@ Each iteration is split into
     losses, loss parsing and checks, Python glue).
 
 The pieces are timed inside the real ``train_step`` by wrapping, for the
-duration of the benchmark, the module-level names of
-``mmpose_kd.models.semi.sspcm`` that the estimator calls, its SSCO transform
-object, the networks' ``forward`` and the optimizer wrappers' methods (the
-package code is unchanged); CUDA is synchronised around each timed call.
+duration of the benchmark, the module-level names that the estimator calls
+(the PCM's in ``mmpose_kd.models.semi.sspcm``, the warping functions in
+``mmpose_kd.models.semi.hard_view``, which builds the hard views), its SSCO
+transform object, the networks' ``forward`` and the optimizer wrappers'
+methods (the package code is unchanged); CUDA is synchronised around each
+timed call.
 Warm-up iterations are excluded; medians of ``--iters`` iterations. The last
 line checks the target PCM + SSCO + warping <= 5% of an iteration.
 
@@ -252,8 +254,9 @@ def benchmark_warp(args, device) -> List[dict]:
 STOCK_RES50_CONFIG = ('mmpose::body_2d_keypoint/topdown_heatmap/coco/'
                       'td-hm_res50_8xb64-210e_coco-256x192.py')
 
-#: Module-level names of ``mmpose_kd.models.semi.sspcm`` that the estimator
-#: calls, and the part of the iteration each one is counted in.
+#: Module-level names that the estimator calls (looked up at call time in
+#: the module of :data:`SSPCM_FUNCTION_MODULES`), and the part of the
+#: iteration each one is counted in.
 SSPCM_FUNCTION_PARTS = {
     'correct_pseudo_labels': 'PCM',
     'heatmap_argmax': 'PCM',
@@ -263,6 +266,13 @@ SSPCM_FUNCTION_PARTS = {
     'warp_images': 'warping',
     'warp_heatmaps': 'warping',
     'warp_points': 'warping',
+}
+#: The module of ``mmpose_kd.models.semi`` through whose name each function
+#: of :data:`SSPCM_FUNCTION_PARTS` is called: the losses (``sspcm``) call
+#: the PCM, the hard view's construction (``hard_view``) the warping.
+SSPCM_FUNCTION_MODULES = {
+    name: 'sspcm' if part == 'PCM' else 'hard_view'
+    for name, part in SSPCM_FUNCTION_PARTS.items()
 }
 NETWORKS = 'networks (forward + backward + optimizer)'
 PARTS = (NETWORKS, 'PCM', 'SSCO', 'warping', 'rest')
@@ -345,13 +355,12 @@ class PartTimer:
 @contextlib.contextmanager
 def instrumented(model, optim_wrapper, timer: PartTimer):
     """Wrap, without touching the package code, what ``model.train_step``
-    calls: the module-level functions of ``mmpose_kd.models.semi.sspcm``
+    calls: the module-level functions of :data:`SSPCM_FUNCTION_MODULES`
     (looked up at call time), the estimator's SSCO transform object, the
     forward of A, B, C and the snapshots, and the optimizer wrappers'
     backward / step / zero_grad. Everything is restored on exit."""
     from mmengine.optim import OptimWrapperDict
 
-    from mmpose_kd.models.semi import sspcm as sspcm_module
     patched = []
 
     def patch(obj, name, label):
@@ -365,7 +374,7 @@ def instrumented(model, optim_wrapper, timer: PartTimer):
                 if torch.is_grad_enabled() else OTHER_LABELS[1])
 
     for name in SSPCM_FUNCTION_PARTS:
-        patch(sspcm_module, name, f'`{name}`')
+        patch(function_module(name), name, f'`{name}`')
     if model.cut_occlude is not None:
         patch(model, 'cut_occlude', OTHER_LABELS[5])
     networks = [model.get_network(key) for key in 'ABC']
@@ -387,6 +396,13 @@ def instrumented(model, optim_wrapper, timer: PartTimer):
                 setattr(obj, name, original)
             else:
                 delattr(obj, name)
+
+
+def function_module(name: str):
+    """The module through whose name the estimator calls ``name``."""
+    import importlib
+    return importlib.import_module('mmpose_kd.models.semi.' +
+                                   SSPCM_FUNCTION_MODULES[name])
 
 
 def label_part(label: str) -> str:

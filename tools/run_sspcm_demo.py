@@ -173,6 +173,13 @@ def finalize_sspcm(cfg, args, num_iters: int):
         interval=args.epochs,
         save_best=None,
         max_keep_ckpts=1)
+    # The estimator reads its warm-up iteration from the training progress.
+    hooks = list(cfg.get('custom_hooks') or [])
+    if not any(
+            h.get('type') in ('TrainingProgressHook', 'DistillScheduleHook')
+            for h in hooks):
+        hooks.append(dict(type='TrainingProgressHook'))
+    cfg.custom_hooks = hooks
     return cfg
 
 

@@ -201,6 +201,8 @@ default_hooks = dict(
         max_keep_ckpts=1))
 custom_hooks = [
     dict(type='SyncBuffersHook'),
+    # the training progress (iteration) for semi_train_cfg.unsup_warmup_iters
+    dict(type='TrainingProgressHook'),
     dict(type='PCMSnapshotHook'),
     dict(type='SSPCMVisualizationHook', interval=200, max_samples=4, scale=3),
     dict(type='SkippedImageCountHook'),

@@ -32,7 +32,8 @@ from mmpose_kd.utils.export import (SSPCM_NETWORK_ATTRS, deploy_prefix,
                                     deploy_state_dict, model_class,
                                     training_prefixes)
 
-#: SSPCM's estimator (not yet a ``TrainableWrapper``) and its networks.
+#: SSPCM's estimator (a ``TrainableWrapper`` whose deploy network is C)
+#: and its networks, any of which ``which`` can select.
 SSPCM_TYPE = 'SSPCMPoseEstimator'
 SSPCM_NETWORKS = tuple(SSPCM_NETWORK_ATTRS)
 
@@ -104,7 +105,7 @@ def _config(config: Union[str, Config]) -> Config:
 
 def wrapper_class(model_type) -> Optional[type]:
     """The ``TrainableWrapper`` subclass registered as ``model_type``, or
-    None (a plain estimator, SSPCM until it derives from the base)."""
+    None (a plain estimator)."""
     from mmpose_kd.models.base import TrainableWrapper
     cls = model_class(model_type) if isinstance(model_type, str) else None
     return cls if isinstance(cls, type) and issubclass(
@@ -117,13 +118,9 @@ def _plain(cfg) -> dict:
 
 
 def _sspcm_network_cfg(model: ConfigDict, which: str) -> ConfigDict:
-    # As SSPCMPoseEstimator builds them: B and C default to A's config.
-    key = SSPCM_NETWORK_ATTRS[which]
-    spec = model.get(key) or model.get('network_a')
-    if not isinstance(spec, dict):
-        raise KeyError(f'{SSPCM_TYPE} config has no model dict under '
-                       f'`model.{key}` or `model.network_a`.')
-    return ConfigDict(_plain(spec))
+    # As SSPCMPoseEstimator builds them: B and C default to A's config;
+    # each a dict, a config file or dict(config=, overrides=).
+    return wrapper_class(SSPCM_TYPE).network_cfg(model, which)
 
 
 def _preprocessor_cfg(model: ConfigDict,
@@ -137,8 +134,8 @@ def _preprocessor_cfg(model: ConfigDict,
         candidates.append(model.get('data_preprocessor'))
     candidates.append(network_cfg.get('data_preprocessor'))
     if model.get('type') == SSPCM_TYPE:
-        candidates.append((model.get('network_c') or model.get('network_a')
-                           or {}).get('data_preprocessor'))
+        candidates.append(
+            _sspcm_network_cfg(model, 'C').get('data_preprocessor'))
     for cfg in candidates:
         if isinstance(cfg, dict) and cfg.get('type') == \
                 'SemiPoseDataPreprocessor':
@@ -166,17 +163,17 @@ def resolve_network_cfg(cfg: Config,
         raise ValueError(
             f'--which {which!r} selects an SSPCM network, but the config '
             f'{cfg.filename!r} builds model.type={model_type!r}.')
-    wrapper = wrapper_class(model_type)
-    if wrapper is not None:  # e.g. DWPose: the student
-        return (wrapper.deploy_network_cfg(model),
-                wrapper.describe_deploy_network(model), None)
-    if model_type == SSPCM_TYPE:
+    if model_type == SSPCM_TYPE:  # C (its deploy network), or A/B
         which = (which or 'C').upper()
         if which not in SSPCM_NETWORKS:
             raise ValueError(f'--which must be one of {SSPCM_NETWORKS} for '
                              f'an SSPCM checkpoint, got {which!r}.')
         return (_sspcm_network_cfg(model, which),
                 f'{SSPCM_TYPE}: network {which}', which)
+    wrapper = wrapper_class(model_type)
+    if wrapper is not None:  # e.g. DWPose: the student
+        return (wrapper.deploy_network_cfg(model),
+                wrapper.describe_deploy_network(model), None)
     prefix = deploy_prefix(model_type) if model_type else None
     if prefix is not None:
         raise ValueError(

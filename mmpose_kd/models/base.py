@@ -108,7 +108,8 @@ class TrainableWrapper(BaseModel):
       or in the tree: a frozen part of the shipped network). The base keeps
       them frozen through ``train()``, moves the outside ones with the
       model (``_apply``) and restores the inside ones after
-      ``init_weights()``.
+      ``init_weights()``. :meth:`release_frozen` lets a held network be
+      replaced (SSPCM's snapshots, renewed every epoch).
     * **Training progress**: :meth:`set_training_progress`, fed before every
       iteration by ``TrainingProgressHook`` (registered also as
       ``DistillScheduleHook``); read it with :attr:`training_progress` or
@@ -185,6 +186,17 @@ class TrainableWrapper(BaseModel):
         """The frozen network held under ``name``."""
         return self._frozen_networks[name].module
 
+    def holds_frozen(self, name: str) -> bool:
+        """Whether a frozen network is held under ``name``."""
+        return name in self._frozen_networks
+
+    def release_frozen(self, name: str) -> Optional[nn.Module]:
+        """Stop holding the network under ``name`` (to hold a new one there,
+        e.g. SSPCM's next snapshot); returns it, or ``None`` when none was
+        held. It stays frozen; an in-tree one stays in the tree."""
+        holder = self._frozen_networks.pop(name, None)
+        return None if holder is None else holder.module
+
     def _apply(self, fn, *args, **kwargs):
         super()._apply(fn, *args, **kwargs)
         for holder in getattr(self, '_frozen_networks', {}).values():
@@ -243,11 +255,17 @@ class TrainableWrapper(BaseModel):
         """Stop on a NaN/Inf loss before the optimizer step can write it into
         the weights; the error names the iteration and the loss term. The
         last checkpoint on disk is then the last good one."""
+        self.check_finite_losses(losses)
+        return super().parse_losses(losses)
+
+    def check_finite_losses(self, losses: Dict[str, Tensor]) -> None:
+        """The check of :meth:`parse_losses` alone, for a subclass that
+        steps an optimizer on a loss it does not parse (SSPCM's 'separate'
+        scheme)."""
         progress = self._training_progress
         check_finite_losses(losses,
                             type(self).__name__,
                             None if progress is None else progress.iteration)
-        return super().parse_losses(losses)
 
     # ----------------------------------------------------------- deployment
     @property

@@ -10,22 +10,16 @@ from .checkpoint import (extract_state_dict, save_checkpoint_atomic,
 
 #: SSPCM's three networks: key (as ``--which`` names it) -> attribute of
 #: ``SSPCMPoseEstimator`` (and key of its config); a network's weights live
-#: under ``<attribute>.`` in the estimator's state dict.
+#: under ``<attribute>.`` in the estimator's state dict. The shipped one, C,
+#: is also the estimator's ``deploy_prefix``; A and B are exported on
+#: request (``export_sspcm_student(which=...)``,
+#: ``tools/export_student.py --which``).
 SSPCM_NETWORK_ATTRS = OrderedDict(A='network_a', B='network_b', C='network_c')
-
-#: Prefix of the test-time network inside the state dict of training models
-#: that do not derive from ``TrainableWrapper`` yet (whose subclasses name
-#: theirs as the class attribute ``deploy_prefix``). Read through
-#: :func:`deploy_prefix` (ExportStudentHook, tools/export_student.py and
-#: mmpose_kd.deploy do).
-DEPLOY_PREFIXES = {
-    # only C is used at test time
-    'SSPCMPoseEstimator': SSPCM_NETWORK_ATTRS['C'] + '.',
-}
 
 
 def sspcm_network_prefix(which: str) -> str:
-    """State-dict prefix of SSPCM network ``which`` ('A', 'B' or 'C')."""
+    """State-dict prefix of SSPCM network ``which`` ('A', 'B' or 'C'), for
+    exporting a network other than the shipped C."""
     return SSPCM_NETWORK_ATTRS[which] + '.'
 
 
@@ -50,15 +44,15 @@ def model_class(model) -> Optional[type]:
 def deploy_prefix(model) -> Optional[str]:
     """State-dict prefix of the network that ``model`` (a model, a class or
     a registered type name) ships: its class attribute ``deploy_prefix``
-    (``TrainableWrapper`` subclasses, e.g. ``'student.'`` for
-    ``DWPoseTwoStageDistiller``), else the :data:`DEPLOY_PREFIXES` entry of
-    its type name; ``None`` when neither names one."""
+    (``TrainableWrapper`` subclasses: ``'student.'`` for
+    ``DWPoseTwoStageDistiller``, ``'network_c.'`` for
+    ``SSPCMPoseEstimator``); ``None`` when it names none (a plain
+    estimator, an unknown name)."""
     cls = model_class(model)
     prefix = getattr(cls, 'deploy_prefix', None)
     if isinstance(prefix, str) and prefix:
         return prefix
-    name = model if isinstance(model, str) else getattr(cls, '__name__', '')
-    return DEPLOY_PREFIXES.get(name)
+    return None
 
 
 def training_prefixes() -> Tuple[str, ...]:
@@ -66,8 +60,7 @@ def training_prefixes() -> Tuple[str, ...]:
     networks (deploy prefixes and SSPCM's A, B, C), sorted: keys under one
     of them mark a training (wrapper) checkpoint."""
     from mmpose_kd.models.base import TrainableWrapper
-    prefixes = set(DEPLOY_PREFIXES.values())
-    prefixes.update(sspcm_network_prefix(key) for key in SSPCM_NETWORK_ATTRS)
+    prefixes = {sspcm_network_prefix(key) for key in SSPCM_NETWORK_ATTRS}
     todo = list(TrainableWrapper.__subclasses__())
     while todo:
         cls = todo.pop()

@@ -142,6 +142,8 @@ def _check_structure(cfg):
         assert ('GenerateTarget' in types) == (part == 'labeled')
     hooks = [h['type'] for h in cfg.custom_hooks]
     assert 'PCMSnapshotHook' in hooks
+    # feeds the iteration to semi_train_cfg.unsup_warmup_iters
+    assert 'TrainingProgressHook' in hooks
     assert all(HOOKS.get(h) is not None for h in hooks)
 
 

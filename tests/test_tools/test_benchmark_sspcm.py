@@ -46,18 +46,22 @@ def test_full_iteration_parts_fit_in_the_iteration(scheme):
 
 
 def test_instrumentation_is_removed_afterwards():
-    from mmpose_kd.models.semi import sspcm as sspcm_module
-    before = {
-        name: getattr(sspcm_module, name)
+    from mmpose_kd.models.semi import hard_view, sspcm
+    modules = {
+        name: benchmark_sspcm.function_module(name)
         for name in benchmark_sspcm.SSPCM_FUNCTION_PARTS
     }
+    # the PCM is called from the losses, the warping from the hard view
+    assert modules['correct_pseudo_labels'] is sspcm
+    assert modules['warp_images'] is hard_view
+    before = {name: getattr(module, name) for name, module in modules.items()}
     args = benchmark_sspcm.parse_args(
         ['--labeled-batch', '1', '--iters', '1', '--warmup-iters', '0'])
     cfgs = {key: tiny_network() for key in 'ABC'}
     benchmark_sspcm.benchmark_full_iteration(
         args, torch.device('cpu'), network_cfgs=cfgs)
     for name, fn in before.items():
-        assert getattr(sspcm_module, name) is fn, name
+        assert getattr(modules[name], name) is fn, name
 
 
 def test_stock_networks_are_res50_teachers_and_res18_student():

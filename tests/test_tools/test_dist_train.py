@@ -578,7 +578,10 @@ def test_sspcm_dist_train(scheme, sspcm_data, tmp_path):
         drop_last=False)
     sspcm_testing.shrink_input(cfg)
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=2)
-    hooks = [h for h in cfg.custom_hooks if h['type'] in ('PCMSnapshotHook', )]
+    hooks = [
+        h for h in cfg.custom_hooks
+        if h['type'] in ('TrainingProgressHook', 'PCMSnapshotHook')
+    ]
     hooks.append(
         dict(type='SSPCMVisualizationHook', interval=1, max_samples=1))
     cfg = with_recording(cfg.to_dict(), tmp_path / 'records', hooks=hooks)

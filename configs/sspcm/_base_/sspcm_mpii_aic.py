@@ -140,6 +140,8 @@ default_hooks = dict(
         rule='greater'))
 custom_hooks = [
     dict(type='SyncBuffersHook'),
+    # the training progress (iteration) for semi_train_cfg.unsup_warmup_iters
+    dict(type='TrainingProgressHook'),
     dict(type='PCMSnapshotHook'),
     dict(type='SSPCMVisualizationHook', interval=2000),
     dict(type='SkippedImageCountHook'),

@@ -3,16 +3,18 @@ a student learns from (:class:`HardView`), the coordinate conventions that
 keep its images and heatmap targets aligned, and the copy of it that
 :class:`SSPCMVisualizationHook` draws.
 
-``SSPCMPoseEstimator._hard_view`` builds it (SSCO, then one affine
-``theta`` for images and heatmaps, :mod:`.warp`).
+:func:`build_hard_view` builds it (SSCO, then one affine ``theta`` for
+images and heatmaps), calling the warping functions (:mod:`.warp`) and the
+coordinate helpers through this module's names, which
+``tools/benchmark_sspcm.py`` times.
 """
-from typing import NamedTuple, Sequence
+from typing import Callable, NamedTuple, Optional, Sequence
 
 import torch
 from torch import Tensor
 
 from .pcm import PCMResult
-from .warp import warp_points
+from .warp import sample_hard_affine, warp_heatmaps, warp_images, warp_points
 
 
 class HardView(NamedTuple):
@@ -92,3 +94,54 @@ def views_to_draw(easy: Tensor, view: HardView, pcm: PCMResult) -> dict:
         patch_boxes=view.patch_boxes.detach().cpu(),
         patch_corners_hard=corners_hard.detach().cpu(),
         inconsistency=pcm.inconsistency.detach().cpu())
+
+
+def build_hard_view(easy: Tensor,
+                    teacher_heatmaps: Tensor,
+                    keypoints: Tensor,
+                    ssco_valid: Tensor,
+                    supervised: Tensor,
+                    cut_occlude: Optional[Callable],
+                    hard_affine: dict,
+                    mask_out_of_view: bool = True) -> HardView:
+    """A student's hard view of the easy view (Sec. 3.1 and 3.3): SSCO
+    around the pseudo keypoints, then one random affine for the images and
+    the teacher heatmaps alike.
+
+    Args:
+        easy: the easy view [N, C, H, W].
+        teacher_heatmaps: the teacher's heatmaps on it [N, K, h, w].
+        keypoints: the pseudo keypoints [N, K, 2] in heatmap pixels.
+        ssco_valid: [N, K] bool, keypoints that SSCO may paste around.
+        supervised: [N, K] bool, keypoints the student learns.
+        cut_occlude: the SSCO transform (``SemiCutOcclude``), or None.
+        hard_affine: keyword arguments of :func:`.warp.sample_hard_affine`
+            (``semi_train_cfg.hard_affine``).
+        mask_out_of_view: drop from the loss mask the keypoints that the
+            affine moves out of the view.
+    """
+    num, _, height, width = easy.shape
+    heatmap_size = teacher_heatmaps.shape[-2:]
+    keypoints_px = heatmap_to_image_px(keypoints, heatmap_size,
+                                       (height, width))
+    if cut_occlude is not None:
+        occluded, boxes = cut_occlude(easy, keypoints_px, ssco_valid)
+    else:
+        occluded = easy
+        boxes = torch.zeros(num, 0, 4, dtype=torch.long, device=easy.device)
+    theta = sample_hard_affine(
+        num, height, width, device=easy.device, **hard_affine)
+    targets = warp_heatmaps(
+        teacher_heatmaps, heatmap_theta(theta, (height, width), heatmap_size))
+    loss_mask = supervised.bool()
+    if mask_out_of_view:
+        moved = warp_points(keypoints_px, theta, (height, width))
+        loss_mask = loss_mask & points_inside(moved, (height, width))
+    return HardView(
+        images=warp_images(occluded, theta),
+        targets=targets,
+        loss_mask=loss_mask,
+        occluded=occluded,
+        patch_boxes=boxes,
+        theta=theta,
+        keypoints=keypoints_px)

@@ -5,46 +5,60 @@ from typing import Dict, Optional, Tuple
 
 from torch import nn
 
-from mmpose_kd.models.frozen_module import FrozenModule
-
 #: The snapshots' names: in ``state_dict`` and in error messages.
 SNAPSHOT_KEYS = ('A', 'B')
 
+#: Under which names the owner holds A', B' (``hold_frozen``).
+HOLDER_NAMES = tuple(f'snapshot.{key}' for key in SNAPSHOT_KEYS)
+
 
 class PCMSnapshots:
-    """Holds A', B', each a :class:`FrozenModule`: in eval mode, without
+    """A', B' of a :class:`~mmpose_kd.models.base.TrainableWrapper` (the SSPCM
+    estimator), held by the owner's one mechanism for frozen networks
+    (:meth:`~mmpose_kd.models.base.TrainableWrapper.hold_frozen`, under
+    :data:`HOLDER_NAMES`): each a ``FrozenModule`` in eval mode, without
     gradients, outside the owner's module tree (in no optimizer, state dict
-    or DDP bucket, untouched by the owner's ``train()``) and shared, not
-    copied, by ``copy.deepcopy`` of the owner (mmengine's EMA).
+    or DDP bucket, kept in eval mode by the owner's ``train()``), moved
+    with the owner (its ``_apply``) and shared, not copied, by
+    ``copy.deepcopy`` of the owner (mmengine's EMA).
 
-    Empty until the first :meth:`take` or :meth:`set`. The owner forwards
-    device/dtype moves with :meth:`apply_`.
+    This class only names them, replaces them, and carries their weights in
+    and out of checkpoints. Empty until the first :meth:`take` or
+    :meth:`set`.
+
+    Args:
+        owner: the model that holds them.
     """
 
-    def __init__(self):
-        self._frozen: Optional[Tuple[FrozenModule, FrozenModule]] = None
+    def __init__(self, owner):
+        # A plain attribute of the owner: no module, no state of its own.
+        self._owner = owner
 
     @property
     def networks(self) -> Optional[Tuple[nn.Module, nn.Module]]:
         """(A', B') or None."""
-        if self._frozen is None:
+        if not self._owner.holds_frozen(HOLDER_NAMES[0]):
             return None
-        return tuple(frozen.module for frozen in self._frozen)
+        return tuple(self._owner.frozen_network(name) for name in HOLDER_NAMES)
 
     def set(self, network_a_prev: Optional[nn.Module],
             network_b_prev: Optional[nn.Module]) -> None:
         """Hold these two networks (frozen in place), or none."""
         if (network_a_prev is None) != (network_b_prev is None):
             raise ValueError('set_snapshots needs both A\' and B\' or neither')
+        if network_a_prev is not None:
+            for snapshot in (network_a_prev, network_b_prev):
+                if not isinstance(snapshot, nn.Module):
+                    raise TypeError(
+                        'set_snapshots expects nn.Module '
+                        f'snapshots, got {type(snapshot).__name__}')
+        for name in HOLDER_NAMES:
+            self._owner.release_frozen(name)
         if network_a_prev is None:
-            self._frozen = None
             return
-        for snapshot in (network_a_prev, network_b_prev):
-            if not isinstance(snapshot, nn.Module):
-                raise TypeError('set_snapshots expects nn.Module snapshots, '
-                                f'got {type(snapshot).__name__}')
-        self._frozen = (FrozenModule(network_a_prev),
-                        FrozenModule(network_b_prev))
+        for name, snapshot in zip(HOLDER_NAMES,
+                                  (network_a_prev, network_b_prev)):
+            self._owner.hold_frozen(name, snapshot)
 
     def take(self, network_a: nn.Module, network_b: nn.Module) -> None:
         """Deep-copy the live A and B (unwrapped) as the new A', B'."""
@@ -52,14 +66,15 @@ class PCMSnapshots:
 
     def state_dict(self) -> Optional[Dict[str, dict]]:
         """``{'A': state dict of A', 'B': ...}`` as CPU copies, or None."""
-        if self._frozen is None:
+        networks = self.networks
+        if networks is None:
             return None
         return {
             key: {
                 name: value.detach().cpu().clone()
-                for name, value in frozen.module.state_dict().items()
+                for name, value in network.state_dict().items()
             }
-            for key, frozen in zip(SNAPSHOT_KEYS, self._frozen)
+            for key, network in zip(SNAPSHOT_KEYS, networks)
         }
 
     def load_state_dict(self, state: Dict[str, dict], network_a: nn.Module,
@@ -73,11 +88,6 @@ class PCMSnapshots:
             snapshot.load_state_dict(state[key])
             snapshots.append(snapshot)
         self.set(*snapshots)
-
-    def apply_(self, fn) -> None:
-        """Move A', B' as the owner moves (``nn.Module._apply``)."""
-        for frozen in self._frozen or ():
-            frozen.apply_(fn)
 
 
 def check_snapshot_state(state: dict) -> None:

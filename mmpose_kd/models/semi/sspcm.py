@@ -1,12 +1,13 @@
 """The SSPCM estimator: networks A, B and C trained from a labeled and an
 unlabeled batch (SSPCM, Huang et al., CVPR 2023, Sec. 3).
 
-Its configuration is :mod:`.sspcm_config`, the hard view's record and
-coordinates :mod:`.hard_view`, the snapshots A', B' :mod:`.pcm_snapshots`,
-the export of one network :mod:`.sspcm_export`. The pieces of an iteration
-(losses, the hard view's construction) stay here: they call the PCM
-(:mod:`.pcm`) and warping (:mod:`.warp`) functions through this module's
-names, which ``tools/benchmark_sspcm.py`` times.
+Its configuration is :mod:`.sspcm_config`, the hard view (its
+construction, record and coordinates) :mod:`.hard_view`, the snapshots A',
+B' :mod:`.pcm_snapshots`, the export of one network :mod:`.sspcm_export`.
+The losses of an iteration stay here: they call the PCM functions
+(:mod:`.pcm`) through this module's names, as :mod:`.hard_view` calls the
+warping functions (:mod:`.warp`) through its own;
+``tools/benchmark_sspcm.py`` times them there.
 """
 import copy
 import math
@@ -14,26 +15,24 @@ from collections import OrderedDict
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
-from mmengine.logging import MessageHub
-from mmengine.model import BaseModel, is_model_wrapper
+from mmengine.config import ConfigDict
+from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.structures import PixelData
 from mmpose.registry import MODELS, TRANSFORMS
 from torch import Tensor, nn
 
-from ..loss_guard import check_finite_losses
+from ..base import ModelSpec, TrainableWrapper
 from .batch_norm import frozen_bn_statistics
-from .hard_view import (HardView, heatmap_theta, heatmap_to_image_px,
-                        points_inside, views_to_draw)
+from .hard_view import HardView, build_hard_view, views_to_draw
 from .pcm import PCMResult, correct_pseudo_labels, heatmap_argmax
 from .pcm_snapshots import PCMSnapshots
 from .semi_data_preprocessor import BATCH_PARTS
 from .sspcm_config import (NETWORK_ATTRS, PREDICTABLE, build_semi_preprocessor,
                            check_separate_optim_wrapper, check_update_scheme,
                            merge_semi_test_cfg, merge_semi_train_cfg,
-                           network_configs)
+                           network_cfg, network_configs)
 from .sspcm_export import export_sspcm_student
-from .warp import sample_hard_affine, warp_heatmaps, warp_images, warp_points
 
 #: The PCM statistics (log variables of every step, see ``_pcm_statistics``)
 #: that the model also averages per epoch (:meth:`take_pcm_epoch_means`).
@@ -41,7 +40,7 @@ PCM_EPOCH_STATISTICS = ('pcm_kept_fraction', 'pcm_inconsistency')
 
 
 @MODELS.register_module()
-class SSPCMPoseEstimator(BaseModel):
+class SSPCMPoseEstimator(TrainableWrapper):
     """Three top-down heatmap estimators A, B, C trained together
     semi-supervisedly (SSPCM, Huang et al., CVPR 2023, Sec. 3 and Fig. 2).
 
@@ -87,25 +86,38 @@ class SSPCMPoseEstimator(BaseModel):
       :meth:`request_views`, the next step records them in
       :attr:`recorded_views`.
 
-    ``predict`` uses one network, C unless ``semi_test_cfg`` says otherwise
-    (``SSPCMValLoop`` scores A, B, the A+B ensemble and C in one pass, as
-    the paper's code validates); each is a stock ``TopdownPoseEstimator``,
-    and
+    It is a :class:`~mmpose_kd.models.base.TrainableWrapper`, as DWPose's
+    distiller: network specs resolved by ``resolve_model_spec``, the
+    snapshots held by ``hold_frozen``, the warm-up read from the training
+    progress that ``TrainingProgressHook`` sets, the finite-loss check of
+    ``parse_losses``. The deploy network is C
+    (``deploy_prefix = 'network_c.'``, :attr:`deploy_network`,
+    :meth:`deploy_network_cfg`).
+
+    ``predict`` (and ``mode='tensor'``, :meth:`deploy_forward`) uses one
+    network, C unless ``semi_test_cfg`` says otherwise (``SSPCMValLoop``
+    scores A, B, the A+B ensemble and C in one pass, as the paper's code
+    validates); each is a stock ``TopdownPoseEstimator``, and
     :func:`export_sspcm_student` turns a checkpoint into its plain mmpose
     checkpoint.
 
     Args:
-        network_a: config of A, a stock mmpose ``TopdownPoseEstimator`` with
-            a heatmap head (e.g. ``_base_.model`` of a ``td-hm`` config).
-        network_b: config of B; defaults to A's (built independently, so
-            its initial weights differ).
-        network_c: config of C (the student; may be smaller); defaults to
-            A's. Its heatmaps must have the teachers' size.
+        network_a: A, a stock mmpose ``TopdownPoseEstimator`` with a heatmap
+            head (e.g. ``_base_.model`` of a ``td-hm`` config): a model
+            config dict, a config file whose ``model`` is used
+            (``mmpose::`` allowed) or ``dict(config=<file>,
+            overrides=<dict>)``, as DWPose's ``student``.
+        network_b: B, same forms; defaults to A's config (built
+            independently, so its initial weights differ).
+        network_c: C (the student; may be smaller), same forms; defaults to
+            A's config. Its heatmaps must have the teachers' size.
         data_preprocessor: a ``SemiPoseDataPreprocessor`` config, or the
             config of the pose preprocessor it should wrap; defaults to C's
             ``data_preprocessor``.
         semi_train_cfg: overrides of
-            :data:`.sspcm_config.DEFAULT_SEMI_TRAIN_CFG`.
+            :data:`.sspcm_config.DEFAULT_SEMI_TRAIN_CFG`. With
+            ``unsup_warmup_iters > 0`` training needs
+            ``dict(type='TrainingProgressHook')`` in ``custom_hooks``.
         semi_test_cfg: ``dict(predict_on='C')``; 'A' or 'B' evaluate a
             teacher instead, 'AB' the ensemble of A and B (mean heatmap).
             :class:`SSPCMValLoop` scores several of them in one pass.
@@ -114,10 +126,13 @@ class SSPCMPoseEstimator(BaseModel):
             apply to them).
     """
 
+    #: Only C ships (A and B: ``export_sspcm_student(which=...)``).
+    deploy_prefix = NETWORK_ATTRS['C'] + '.'
+
     def __init__(self,
-                 network_a: dict,
-                 network_b: Optional[dict] = None,
-                 network_c: Optional[dict] = None,
+                 network_a: ModelSpec,
+                 network_b: Optional[ModelSpec] = None,
+                 network_c: Optional[ModelSpec] = None,
                  data_preprocessor: Optional[dict] = None,
                  semi_train_cfg: Optional[dict] = None,
                  semi_test_cfg: Optional[dict] = None,
@@ -146,7 +161,7 @@ class SSPCMPoseEstimator(BaseModel):
                 reduction=self.semi_train_cfg['unsup_loss_reduction']))
 
         # State across steps (see the class docstring).
-        self._snapshots = PCMSnapshots()
+        self._snapshots = PCMSnapshots(self)  # held by hold_frozen
         self._pcm_epoch_sums: Dict[str, Tensor] = {}
         self._pcm_epoch_steps = 0
         self._views_requested = False
@@ -210,41 +225,48 @@ class SSPCMPoseEstimator(BaseModel):
         """State dict of one network as a plain ``TopdownPoseEstimator``."""
         return export_sspcm_student(self.state_dict(), which)
 
-    def _apply(self, fn, *args, **kwargs):
-        super()._apply(fn, *args, **kwargs)
-        self._snapshots.apply_(fn)  # the snapshots are not children
-        return self
-
     # ------------------------------------------------------------------
-    # mmengine entry points
+    # Deployment (TrainableWrapper)
     # ------------------------------------------------------------------
-    def forward(self,
-                inputs: Union[Tensor, Dict[str, Tensor]],
-                data_samples: Optional[Union[list, dict]] = None,
-                mode: str = 'tensor'):
-        if mode == 'loss':
-            return self.loss(inputs, data_samples)
-        if mode == 'predict':
-            return self.predict(inputs, data_samples)
-        if mode == 'tensor':
-            key = self.semi_test_cfg['predict_on']
-            if key == 'AB':  # the ensemble's heatmaps, as predict decodes
-                return 0.5 * self._wrapped_network('A')(
-                    inputs, data_samples, mode='tensor') + \
-                    0.5 * self._wrapped_network('B')(
-                        inputs, data_samples, mode='tensor')
-            return self._wrapped_network(key)(
-                inputs, data_samples, mode='tensor')
-        raise RuntimeError(f'SSPCMPoseEstimator: invalid mode {mode!r}; '
-                           "expected 'loss', 'predict' or 'tensor'")
+    @property
+    def deploy_network(self) -> nn.Module:
+        """Network C, the one that ships (unwrapped from DDP)."""
+        return self.get_network('C')
 
-    def predict(self, inputs: Tensor, data_samples: list) -> list:
-        """Predict with C (or ``semi_test_cfg.predict_on``: 'A', 'B', 'C' or
-        the ensemble 'AB'), as mmpose."""
+    @classmethod
+    def deploy_network_cfg(cls, model_cfg: ConfigDict) -> ConfigDict:
+        """C's model config from an estimator ``model`` config."""
+        return cls.network_cfg(model_cfg, 'C')
+
+    @classmethod
+    def network_cfg(cls, model_cfg: ConfigDict, which: str) -> ConfigDict:
+        """The model config of network ``which`` ('A', 'B' or 'C') from an
+        estimator ``model`` config, as the estimator builds it (B and C
+        default to A's; specs resolved by ``resolve_model_spec``)."""
+        return network_cfg(model_cfg, which)
+
+    @classmethod
+    def describe_deploy_network(cls, model_cfg: ConfigDict) -> str:
+        return f'{cls.__name__}: network C'
+
+    def deploy_forward(self, inputs: Tensor, data_samples, mode: str):
+        """``'predict'`` or ``'tensor'`` with C, or with
+        ``semi_test_cfg.predict_on``: 'A', 'B', 'C' or the ensemble 'AB'
+        (mean heatmap), as mmpose; called through any DDP wrapper of the
+        network."""
         key = self.semi_test_cfg['predict_on']
-        if key == 'AB':
-            return self.predict_networks(inputs, data_samples, ('AB', ))['AB']
-        return self._wrapped_network(key)(inputs, data_samples, mode='predict')
+        if mode == 'predict':
+            if key == 'AB':
+                return self.predict_networks(inputs, data_samples,
+                                             ('AB', ))['AB']
+            return self._wrapped_network(key)(
+                inputs, data_samples, mode='predict')
+        if key == 'AB':  # the ensemble's heatmaps, as predict decodes
+            return 0.5 * self._wrapped_network('A')(
+                inputs, data_samples, mode='tensor') + \
+                0.5 * self._wrapped_network('B')(
+                    inputs, data_samples, mode='tensor')
+        return self._wrapped_network(key)(inputs, data_samples, mode='tensor')
 
     def predict_networks(self, inputs: Tensor, data_samples: list,
                          networks: Sequence[str]) -> Dict[str, list]:
@@ -340,13 +362,6 @@ class SSPCMPoseEstimator(BaseModel):
             return super().train_step(data, optim_wrapper)
         return self._train_step_separate(data, optim_wrapper)
 
-    def parse_losses(self, losses: Dict[str, Tensor]):
-        """Stop on a NaN/Inf loss before the optimizer step, naming the
-        term and the iteration (the 'separate' scheme checks each network's
-        losses before its own step)."""
-        check_finite_losses(losses, type(self).__name__)
-        return super().parse_losses(losses)
-
     def loss(self, inputs: Dict[str, Tensor],
              data_samples: Dict[str, list]) -> Dict[str, Tensor]:
         """All losses of one iteration (the 'joint' scheme)."""
@@ -408,7 +423,7 @@ class SSPCMPoseEstimator(BaseModel):
                 loss = self._mutual_loss(student, easy, teacher_heatmaps,
                                          mean_ab)
             name = f'loss_mutual_{student.lower()}'
-            check_finite_losses({name: loss}, type(self).__name__)
+            self.check_finite_losses({name: loss})
             wrapper.update_params(loss)
             logged[name] = loss
 
@@ -418,7 +433,7 @@ class SSPCMPoseEstimator(BaseModel):
         wrapper = optim_wrapper['C']
         with wrapper.optim_context(self._wrapped_network('C')):
             loss_c, stats = self._pcm_loss(easy, heatmaps_a, heatmaps_b)
-        check_finite_losses({'loss_pcm_c': loss_c}, type(self).__name__)
+        self.check_finite_losses({'loss_pcm_c': loss_c})
         wrapper.update_params(loss_c)
         logged['loss_pcm_c'] = loss_c
         logged.update(stats)
@@ -519,50 +534,38 @@ class SSPCMPoseEstimator(BaseModel):
     def _hard_view(self, easy: Tensor, teacher_heatmaps: Tensor,
                    keypoints: Tensor, ssco_valid: Tensor,
                    supervised: Tensor) -> HardView:
-        """SSCO around the pseudo keypoints, then one random affine for the
-        images and the teacher heatmaps alike."""
-        num, _, height, width = easy.shape
-        heatmap_size = teacher_heatmaps.shape[-2:]
-        keypoints_px = heatmap_to_image_px(keypoints, heatmap_size,
-                                           (height, width))
-        if self.cut_occlude is not None:
-            occluded, boxes = self.cut_occlude(easy, keypoints_px, ssco_valid)
-        else:
-            occluded = easy
-            boxes = torch.zeros(
-                num, 0, 4, dtype=torch.long, device=easy.device)
-        theta = sample_hard_affine(
-            num,
-            height,
-            width,
-            device=easy.device,
-            **self.semi_train_cfg['hard_affine'])
-        targets = warp_heatmaps(
+        """The hard view (:func:`.hard_view.build_hard_view`) with this
+        model's SSCO and ``semi_train_cfg``."""
+        return build_hard_view(
+            easy,
             teacher_heatmaps,
-            heatmap_theta(theta, (height, width), heatmap_size))
-        loss_mask = supervised.bool()
-        if self.semi_train_cfg['mask_out_of_view']:
-            moved = warp_points(keypoints_px, theta, (height, width))
-            loss_mask = loss_mask & points_inside(moved, (height, width))
-        return HardView(
-            images=warp_images(occluded, theta),
-            targets=targets,
-            loss_mask=loss_mask,
-            occluded=occluded,
-            patch_boxes=boxes,
-            theta=theta,
-            keypoints=keypoints_px)
+            keypoints,
+            ssco_valid,
+            supervised,
+            cut_occlude=self.cut_occlude,
+            hard_affine=self.semi_train_cfg['hard_affine'],
+            mask_out_of_view=self.semi_train_cfg['mask_out_of_view'])
 
     def _unsup_ramp(self) -> float:
-        """Factor in [0, 1] on the unsupervised losses (warm-up)."""
+        """Factor in [0, 1] on the unsupervised losses (warm-up):
+        ``exp(-5 (1 - t)^2)`` with ``t = min(1, (i + 1) / warm-up)`` at the
+        runner's 0-based iteration ``i`` (whatever the loop counts
+        progress in), which ``TrainingProgressHook`` sets before every
+        iteration; 1 without warm-up (no hook needed then)."""
         warmup = self.semi_train_cfg['unsup_warmup_iters']
         if not warmup:
             return 1.
-        # RuntimeInfoHook records the iteration before each train step;
-        # outside a runner (no 'iter' yet) the ramp counts as finished.
-        iteration = MessageHub.get_current_instance().get_info('iter')
+        how_to_avoid = 'or set semi_train_cfg.unsup_warmup_iters=0'
+        iteration = self.require_training_progress(
+            'the unsupervised warm-up (semi_train_cfg.unsup_warmup_iters)',
+            how_to_avoid).iteration
         if iteration is None:
-            return 1.
+            raise RuntimeError(
+                f'{type(self).__name__}: the unsupervised warm-up counts '
+                'iterations, but the training progress was set without '
+                'one; set it with set_training_progress(step, max_steps, '
+                "iteration=...) or dict(type='TrainingProgressHook') "
+                f'({how_to_avoid}).')
         progress = min(1., (iteration + 1) / warmup)
         return math.exp(-5. * (1. - progress)**2)
 

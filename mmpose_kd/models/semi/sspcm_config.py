@@ -1,15 +1,18 @@
 """What :class:`~.sspcm.SSPCMPoseEstimator` accepts: the defaults of
 ``semi_train_cfg`` and the validation of its constructor arguments (network
-configs, data preprocessor, update scheme, ``semi_test_cfg``) and of the
+configs (:func:`network_configs`: specs resolved as DWPose's),
+data preprocessor, update scheme, ``semi_test_cfg``) and of the
 optimizer wrapper of the 'separate' scheme."""
 import copy
 from typing import Dict, Optional
 
+from mmengine.config import ConfigDict
 from mmengine.optim import OptimWrapperDict
 from mmpose.registry import MODELS
 from torch import nn
 
 from mmpose_kd.utils.export import SSPCM_NETWORK_ATTRS
+from ..base import resolve_model_spec
 
 #: Network key (optimizer key in the 'separate' scheme) -> attribute name;
 #: defined with the deploy prefixes in :mod:`mmpose_kd.utils.export`.
@@ -43,7 +46,9 @@ DEFAULT_SEMI_TRAIN_CFG = dict(
     unsup_loss_reduction='kept',
     # Ramp both unsupervised weights up over the first iterations with
     # exp(-5 (1 - t)^2) (Laine & Aila, 2017); 0 = full weight from the start
-    # (the paper). The iteration comes from mmengine's message hub.
+    # (the paper). t = min(1, (i + 1) / unsup_warmup_iters) at the runner's
+    # 0-based iteration i, which TrainingProgressHook sets before each
+    # iteration: a warm-up needs that hook in custom_hooks.
     unsup_warmup_iters=0,
     # PCM thresholds: confidence (the paper's code: score_filter_thread 0.1)
     # and position inconsistency as a fraction of the heatmap diagonal
@@ -155,16 +160,27 @@ def check_update_scheme(update_scheme: str) -> str:
     return update_scheme
 
 
-def network_configs(network_a, network_b, network_c) -> Dict[str, dict]:
-    """Own copies of the configs of A, B, C (B and C default to A's),
-    checked to be model configs with heatmap heads."""
-    if not isinstance(network_a, dict):
-        raise TypeError('SSPCMPoseEstimator: network_a must be a model config '
-                        f'dict, got {type(network_a).__name__}')
-    configs = dict(
-        A=network_a, B=network_b or network_a, C=network_c or network_a)
+def network_configs(network_a,
+                    network_b=None,
+                    network_c=None) -> Dict[str, ConfigDict]:
+    """Own copies of the model configs of A, B, C (B and C default to A's),
+    checked to be model configs with heatmap heads.
+
+    Each is given as :func:`~mmpose_kd.models.base.resolve_model_spec`
+    takes it (as DWPose's student and teacher): a model config dict, a
+    config file path whose ``model`` is taken (``mmpose::`` allowed) or
+    ``dict(config=<path>, overrides=<dict>)``.
+    """
+    if network_a is None:
+        raise TypeError('SSPCMPoseEstimator: network_a must be a model '
+                        'config dict or a config file path, got None')
+    resolved_a = resolve_model_spec(network_a, 'SSPCMPoseEstimator: network_a')
+    configs = dict(A=resolved_a)
+    for key, spec in (('B', network_b), ('C', network_c)):
+        configs[key] = resolved_a if not spec else resolve_model_spec(
+            spec, f'SSPCMPoseEstimator: network_{key.lower()}')
     for key, cfg in configs.items():
-        if not isinstance(cfg, dict) or 'type' not in cfg:
+        if 'type' not in cfg:
             raise TypeError(f'SSPCMPoseEstimator: network_{key.lower()} must '
                             'be a model config dict with a type, got '
                             f'{cfg!r}')
@@ -175,6 +191,19 @@ def network_configs(network_a, network_b, network_c) -> Dict[str, dict]:
                 f"{head.get('type')!r}; SSPCM supports heatmap heads "
                 '(e.g. HeatmapHead)')
     return {key: copy.deepcopy(cfg) for key, cfg in configs.items()}
+
+
+def network_cfg(model_cfg: dict, which: str = 'C') -> ConfigDict:
+    """The model config of network ``which`` ('A', 'B' or 'C') from an
+    ``SSPCMPoseEstimator`` model config, as the estimator builds it (B and
+    C default to A's)."""
+    if which not in NETWORK_ATTRS:
+        raise ValueError(f'SSPCMPoseEstimator has networks '
+                         f'{list(NETWORK_ATTRS)}, not {which!r}')
+    if not model_cfg.get('network_a'):
+        raise KeyError('SSPCMPoseEstimator config has no `model.network_a`.')
+    return network_configs(*(model_cfg.get(attr)
+                             for attr in NETWORK_ATTRS.values()))[which]
 
 
 def build_semi_preprocessor(data_preprocessor: Optional[dict],

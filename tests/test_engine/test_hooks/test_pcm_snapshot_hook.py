@@ -80,6 +80,7 @@ def _runner(data_root, work_dir, probe, max_epochs=2, **overrides):
     sspcm_testing.shrink_input(cfg)
     cfg.custom_hooks = [
         dict(type='SyncBuffersHook'),
+        dict(type='TrainingProgressHook'),
         dict(type='PCMSnapshotHook')
     ]
     cfg.merge_from_dict(overrides)
@@ -206,7 +207,10 @@ def test_iteration_interval_takes_snapshots_every_n_iterations(
     cfg = Config.fromfile(sspcm_testing.SYNTHETIC_CONFIG)
     sspcm_testing.point_config_at(cfg, data_root, tmp_path, max_epochs=2)
     sspcm_testing.shrink_input(cfg)
-    cfg.custom_hooks = [dict(type='PCMSnapshotHook', interval=1)]
+    cfg.custom_hooks = [
+        dict(type='TrainingProgressHook'),
+        dict(type='PCMSnapshotHook', interval=1)
+    ]
     runner = sspcm_testing.build_runner(cfg)
     runner.register_hook(probe)
     runner.train()

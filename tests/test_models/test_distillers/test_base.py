@@ -59,7 +59,7 @@ def test_deploy_prefix_is_read_from_the_class():
     assert deploy_prefix(Wrapper()) == 'shipped.'
     assert deploy_prefix(Wrapper) == 'shipped.'
     assert deploy_prefix('DWPoseTwoStageDistiller') == 'student.'
-    # SSPCM's entry of the table, until it derives from the base
+    # SSPCM derives from the base too: it ships network C
     assert deploy_prefix('SSPCMPoseEstimator') == 'network_c.'
     assert deploy_prefix('TopdownPoseEstimator') is None
     assert deploy_prefix('NoSuchModel') is None

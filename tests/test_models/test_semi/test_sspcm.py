@@ -87,6 +87,52 @@ def test_builds_three_independent_networks():
         'SemiPoseDataPreprocessor'
 
 
+def test_network_specs_take_config_files_as_dwpose(tmp_path):
+    """network_a/b/c as resolve_model_spec takes them: a config file whose
+    ``model`` is used, dict(config=, overrides=), a dict; B and C default
+    to A's; the deploy network's config resolves the same way."""
+    path = tmp_path / 'net.py'
+    path.write_text(f'model = {tiny_network()!r}\n')
+    small = dict(
+        config=str(path),
+        overrides=dict(
+            backbone=dict(base_channels=4, stem_channels=4),
+            head=dict(in_channels=32)))
+    model = build(network_a=str(path), network_c=small)
+    reference = build()
+    for key in 'AB':
+        assert {
+            k: v.shape
+            for k, v in model.get_network(key).state_dict().items()
+        } == {
+            k: v.shape
+            for k, v in reference.get_network(key).state_dict().items()
+        }
+    assert model.get_network('C').backbone.conv1.out_channels == 4
+    model_cfg = dict(
+        type='SSPCMPoseEstimator', network_a=str(path), network_c=small)
+    c_cfg = SSPCMPoseEstimator.deploy_network_cfg(model_cfg)
+    assert c_cfg.backbone.base_channels == 4 and c_cfg.head.in_channels == 32
+    assert SSPCMPoseEstimator.network_cfg(model_cfg, 'B').to_dict() == \
+        SSPCMPoseEstimator.network_cfg(
+            dict(network_a=tiny_network()), 'A').to_dict()
+    with pytest.raises(TypeError, match='network_b must be a model config'):
+        build(network_b=3)
+
+
+def test_is_a_trainable_wrapper_shipping_c():
+    from mmpose_kd.models.base import TrainableWrapper
+    from mmpose_kd.utils.export import deploy_prefix
+    model = build()
+    assert isinstance(model, TrainableWrapper)
+    assert model.deploy_network is model.get_network('C')
+    assert deploy_prefix(model) == 'network_c.' == \
+        SSPCMPoseEstimator.deploy_prefix
+    assert any(k.startswith('network_c.') for k in model.state_dict())
+    with pytest.raises(RuntimeError, match='Invalid mode'):
+        model(torch.zeros(1, 3, SIZE, SIZE), None, mode='bad')
+
+
 def test_bad_configs_raise_clear_errors():
     with pytest.raises(ValueError, match='update_scheme'):
         build(update_scheme='alternating')
@@ -428,22 +474,27 @@ def test_export_gives_a_plain_topdown_checkpoint(tmp_path):
         export_sspcm_student(checkpoint, 'D')
 
 
+def _old_ramp(iteration, warmup):
+    """The warm-up as it was computed before TrainingProgressHook fed it:
+    from the message hub's 'iter' (0-based, set before the step)."""
+    return math.exp(-5 * (1 - min(1, (iteration + 1) / warmup))**2)
+
+
 def test_unsupervised_warmup_follows_the_runner_iteration():
-    from mmengine.logging import MessageHub
     model = build(semi_train_cfg=dict(unsup_warmup_iters=100))
     plain = build()
     plain.load_state_dict(model.state_dict())
     data = model.data_preprocessor(semi_batch(), True)
-    hub = MessageHub.get_instance('sspcm_warmup_test')
-    assert MessageHub.get_current_instance() is hub
     results = {}
     for iteration in (0, 49, 99, 500):
-        hub.update_info('iter', iteration)
+        # what TrainingProgressHook sets before the runner's iteration
+        model.set_training_progress(1, 2, iteration=iteration)
         torch.manual_seed(0)
         ramped = model.loss(data['inputs'], data['data_samples'])
         torch.manual_seed(0)
         full = plain.loss(data['inputs'], data['data_samples'])
-        factor = math.exp(-5 * (1 - min(1, (iteration + 1) / 100))**2)
+        factor = _old_ramp(iteration, 100)
+        assert model._unsup_ramp() == factor
         for name in ('loss_mutual_a', 'loss_mutual_b', 'loss_pcm_c'):
             assert float(ramped[name]) == pytest.approx(
                 factor * float(full[name]), rel=1e-4, abs=1e-12), name
@@ -452,6 +503,54 @@ def test_unsupervised_warmup_follows_the_runner_iteration():
             float(full['loss_kpt_c']))
         results[iteration] = factor
     assert results[0] < 0.01 and results[99] == 1. and results[500] == 1.
+
+
+def test_unsupervised_warmup_needs_the_progress_hook():
+    model = build(semi_train_cfg=dict(unsup_warmup_iters=10))
+    with pytest.raises(
+            RuntimeError, match="TrainingProgressHook.*unsup_warmup_iters=0"):
+        model._unsup_ramp()
+    model.set_training_progress(1, 2)  # no iteration: the ramp counts them
+    with pytest.raises(RuntimeError, match='without one'):
+        model._unsup_ramp()
+    # without warm-up no progress is needed (the paper's setting)
+    assert build()._unsup_ramp() == 1.
+
+
+def test_warmup_through_the_runner_equals_the_message_hub_ramp(
+        tmp_path, monkeypatch):
+    """Fed by TrainingProgressHook in a real run (2 epochs, 2 iterations
+    each), the ramp at every iteration equals the one computed from the
+    message hub's iteration, as before the hook fed it."""
+    from mmengine.config import Config
+    from mmengine.logging import MessageHub
+
+    import sspcm_testing
+    data_root = sspcm_testing.make_synthetic_data(tmp_path / 'data')
+    cfg = Config.fromfile(sspcm_testing.SYNTHETIC_CONFIG)
+    sspcm_testing.point_config_at(
+        cfg, data_root, tmp_path / 'work', max_epochs=2)
+    sspcm_testing.shrink_input(cfg)
+    cfg.model.semi_train_cfg = dict(
+        cfg.model.get('semi_train_cfg') or {}, unsup_warmup_iters=3)
+    cfg.custom_hooks = [dict(type='TrainingProgressHook')]
+    runner = sspcm_testing.build_runner(cfg)
+    model = runner.model
+    ramp = model._unsup_ramp
+    seen = []
+
+    def recorded():
+        value = ramp()
+        iteration = MessageHub.get_current_instance().get_info('iter')
+        seen.append((iteration, value, _old_ramp(iteration, 3)))
+        return value
+
+    monkeypatch.setattr(model, '_unsup_ramp', recorded)
+    runner.train()
+    # two unsupervised terms of A and B and C's PCM term per iteration
+    assert [s[0] for s in seen] == [i for i in range(4) for _ in range(3)]
+    assert all(value == old for _, value, old in seen)
+    assert seen[0][1] < seen[3][1] < 1. == seen[6][1] == seen[-1][1]
 
 
 def _centroid(heatmaps):
