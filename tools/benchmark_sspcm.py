@@ -30,8 +30,8 @@ Each iteration is split into
 
 The pieces are timed inside the real ``train_step`` by wrapping, for the
 duration of the benchmark, the module-level names that the estimator calls
-(the PCM's in ``mmpose_kd.models.semi.sspcm``, the warping functions in
-``mmpose_kd.models.semi.hard_view``, which builds the hard views), its SSCO
+(the PCM's in ``mmpose_kd.models.semi.pseudo_labels``, the warping functions
+in ``mmpose_kd.models.semi.hard_view``, which builds the hard views), its SSCO
 transform object, the networks' ``forward`` and the optimizer wrappers'
 methods (the package code is unchanged); CUDA is synchronised around each
 timed call.
@@ -197,7 +197,7 @@ def benchmark_pcm(args, device) -> List[dict]:
 
 
 def benchmark_ssco(args, device) -> List[dict]:
-    from mmpose_kd.datasets.transforms.semi_cut_occlude import SemiCutOcclude
+    from mmpose_kd.models.semi.semi_cut_occlude import SemiCutOcclude
     gen = torch.Generator().manual_seed(args.seed)
     height, width = args.image_size
     images = torch.randn(args.batch, 3, height, width, generator=gen)
@@ -268,10 +268,11 @@ SSPCM_FUNCTION_PARTS = {
     'warp_points': 'warping',
 }
 #: The module of ``mmpose_kd.models.semi`` through whose name each function
-#: of :data:`SSPCM_FUNCTION_PARTS` is called: the losses (``sspcm``) call
-#: the PCM, the hard view's construction (``hard_view``) the warping.
+#: of :data:`SSPCM_FUNCTION_PARTS` is called: the pseudo labels
+#: (``pseudo_labels``) call the PCM, the hard view's construction
+#: (``hard_view``) the warping.
 SSPCM_FUNCTION_MODULES = {
-    name: 'sspcm' if part == 'PCM' else 'hard_view'
+    name: 'pseudo_labels' if part == 'PCM' else 'hard_view'
     for name, part in SSPCM_FUNCTION_PARTS.items()
 }
 NETWORKS = 'networks (forward + backward + optimizer)'
@@ -375,8 +376,8 @@ def instrumented(model, optim_wrapper, timer: PartTimer):
 
     for name in SSPCM_FUNCTION_PARTS:
         patch(function_module(name), name, f'`{name}`')
-    if model.cut_occlude is not None:
-        patch(model, 'cut_occlude', OTHER_LABELS[5])
+    if model.pseudo_labels.cut_occlude is not None:
+        patch(model.pseudo_labels, 'cut_occlude', OTHER_LABELS[5])
     networks = [model.get_network(key) for key in 'ABC']
     networks += list(model.snapshots or ())
     for network in networks:

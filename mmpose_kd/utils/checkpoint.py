@@ -111,6 +111,13 @@ def strip_prefix(state_dict: Dict[str, torch.Tensor],
                        if k.startswith(prefix))
 
 
+def summarize_keys(keys: list, most: int = 5) -> str:
+    """The first ``most`` of ``keys`` for an error message (with the count
+    when there are more), or ``'none'``."""
+    more = f' ... ({len(keys)} in all)' if len(keys) > most else ''
+    return (', '.join(keys[:most]) + more) or 'none'
+
+
 def load_into(module: torch.nn.Module,
               state_dict: Dict[str, torch.Tensor],
               source: str,
@@ -130,17 +137,12 @@ def load_into(module: torch.nn.Module,
         if k in own and tuple(v.shape) != tuple(own[k].shape)
     ]
     if missing or unexpected or shape:
-
-        def show(keys):
-            return (', '.join(keys[:5]) +
-                    (f' ... ({len(keys)} in all)' if len(keys) > 5 else '')
-                    ) or 'none'
-
         raise ValueError(
             f'Checkpoint {source!r} (config key `{config_key}`) does not '
             f'match the model built from the config: missing keys: '
-            f'{show(missing)}; unexpected keys: {show(unexpected)}; '
-            f'shape mismatches: {show(shape)}.')
+            f'{summarize_keys(missing)}; unexpected keys: '
+            f'{summarize_keys(unexpected)}; shape mismatches: '
+            f'{summarize_keys(shape)}.')
     module.load_state_dict(state_dict, strict=True)
 
 

@@ -50,8 +50,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from mmpose.registry import MODELS
 
-from mmpose_kd.models.distillers.dwpose_distiller import (
-    _drop_pretrained_init, _model_cfg)
+from mmpose_kd.models.base import drop_pretrained_init, resolve_model_spec
 from mmpose_kd.utils.config import resolve_config_path
 from mmpose_kd.utils.runtime import apply_runtime_defaults
 
@@ -148,7 +147,7 @@ def test_released_settings(path):
     m = cfg.model
     assert m.type == 'DWPoseTwoStageDistiller'
     assert cfg.optim_wrapper.clip_grad == dict(max_norm=1., norm_type=2)
-    student = _model_cfg(m.student, 'student')
+    student = resolve_model_spec(m.student, 'student')
     # the student's backbone starts from the stock CSPNeXt weights, named by
     # their public URL (stage 2 loads its backbone from teacher_ckpt)
     init = student.backbone.init_cfg
@@ -160,7 +159,7 @@ def test_released_settings(path):
         assert m.teacher_ckpt.startswith(MODEL_ZOO)  # a public teacher
         assert m.feature_distill.student_channels == \
             student.head.in_channels
-        teacher = _model_cfg(m.teacher, 'teacher')
+        teacher = resolve_model_spec(m.teacher, 'teacher')
         assert m.feature_distill.teacher_channels == \
             teacher.head.in_channels
     else:
@@ -486,7 +485,7 @@ def stand_in_weights(spec, weights_dir, what):
     """Random weights of the architecture ``spec`` (cached per spec)."""
     key = repr(spec)
     if key not in _STAND_INS:
-        cfg = _drop_pretrained_init(_model_cfg(spec, what))
+        cfg = drop_pretrained_init(resolve_model_spec(spec, what))
         cfg.pop('data_preprocessor', None)
         with torch.device('meta'):  # shapes only: no weight init cost
             shapes = MODELS.build(cfg).state_dict()
@@ -509,7 +508,7 @@ def redirect_weights(cfg, weights_dir):
     m = cfg.model
     if m.stage == 1:
         m.teacher_ckpt = stand_in_weights(m.teacher, weights_dir, 'teacher')
-        student = _model_cfg(m.student, 'student')
+        student = resolve_model_spec(m.student, 'student')
         init = student.backbone.get('init_cfg')
         if init:
             assert init['type'] == 'Pretrained'

@@ -46,13 +46,13 @@ def test_full_iteration_parts_fit_in_the_iteration(scheme):
 
 
 def test_instrumentation_is_removed_afterwards():
-    from mmpose_kd.models.semi import hard_view, sspcm
+    from mmpose_kd.models.semi import hard_view, pseudo_labels
     modules = {
         name: benchmark_sspcm.function_module(name)
         for name in benchmark_sspcm.SSPCM_FUNCTION_PARTS
     }
-    # the PCM is called from the losses, the warping from the hard view
-    assert modules['correct_pseudo_labels'] is sspcm
+    # the PCM is called from the pseudo labels, the warping from the hard view
+    assert modules['correct_pseudo_labels'] is pseudo_labels
     assert modules['warp_images'] is hard_view
     before = {name: getattr(module, name) for name, module in modules.items()}
     args = benchmark_sspcm.parse_args(

@@ -33,13 +33,14 @@ from .appearance import PersonAppearance, sample_appearance
 from .body_formats import write_coco_body_layout  # noqa
 from .body_formats import write_aic_layout, write_mpii_layout
 from .coco_format import build_coco_json, image_record, person_annotation
-from .geometry import PersonDrawing, Shape, build_person
+from .geometry import build_person
 from .layout import PERSON_CATEGORY
 from .pose import (BodyProportions, PersonPose, Placement, evolve_pose,
                    sample_pose, sample_proportions)
 from .render import render_background, render_person
 from .scene import (PersonSpec, compose_scene, keypoint_visibility,
                     move_people, render_scene, sample_people)
+from .shapes import PersonDrawing, Shape
 from .ubody import generate_ubody_dataset, render_ubody_video  # noqa: F401
 from .visualize import draw_annotations, preview_grid, save_preview
 from .wholebody import generate_wholebody_dataset, write_split

@@ -1,82 +1,30 @@
 """From a pose to 133 keypoints and the shapes that draw them.
 
 :func:`build_person` turns a :class:`~.pose.PersonPose` and a
-:class:`~.appearance.PersonAppearance` into a :class:`PersonDrawing`: the 133
-COCO-WholeBody keypoints and an ordered list of :class:`Shape` (filled
-polygons and thick polylines, back to front), all in the *canonical frame*
-(pelvis at the origin, unit standing height, image axes: x right, y down).
-:meth:`PersonDrawing.placed` maps both to pixels with a
-:class:`~.pose.Placement`. Keypoints and shapes come from the same points, so
-every keypoint sits on the feature drawn for it.
+:class:`~.appearance.PersonAppearance` into a :class:`~.shapes.PersonDrawing`:
+the 133 COCO-WholeBody keypoints and an ordered list of
+:class:`~.shapes.Shape` (filled polygons and thick polylines, back to front),
+all in the *canonical frame* (pelvis at the origin, unit standing height,
+image axes: x right, y down). :meth:`~.shapes.PersonDrawing.placed` maps both
+to pixels with a :class:`~.pose.Placement`. Keypoints and shapes come from
+the same points, so every keypoint sits on the feature drawn for it.
 """
-from dataclasses import dataclass, replace
-from typing import List, Optional, Tuple
+from typing import Tuple
 
-import cv2
 import numpy as np
 
 from . import layout as L
 from .appearance import (BIG_TOE_COLOR, FINGER_COLORS, HEEL_COLOR,
                          JOINT_COLORS, SMALL_TOE_COLOR, PersonAppearance,
                          shade)
-from .pose import PersonPose, Placement
+from .pose import PersonPose
+from .shapes import (PersonDrawing, ShapeBuilder, circle, convex_hull, ellipse,
+                     rotation)
 
 SIDES = ('left', 'right')
 # The person's left side appears on the image right (front-facing person).
 SIDE_SIGN = {'left': 1.0, 'right': -1.0}
 DOWN = np.array([0.0, 1.0])
-
-
-@dataclass(frozen=True)
-class Shape:
-    """One drawing primitive.
-
-    ``kind`` is ``'fill'`` (filled polygon, optional ``outline`` colour) or
-    ``'line'`` (polyline of width ``width``; ``closed`` joins the ends).
-    ``group`` is the id of the body part it belongs to (see
-    :data:`~.layout.GROUPS`).
-    """
-    kind: str
-    points: np.ndarray
-    color: Tuple[int, int, int]
-    group: int
-    width: float = 0.0
-    outline: Optional[Tuple[int, int, int]] = None
-    closed: bool = False
-
-
-@dataclass(frozen=True)
-class PersonDrawing:
-    """Keypoints (133, 2) and shapes of one person in one frame."""
-    keypoints: np.ndarray
-    shapes: List[Shape]
-
-    def placed(self, placement: Placement) -> 'PersonDrawing':
-        """The same drawing mapped to image pixels by ``placement``."""
-        theta = np.deg2rad(placement.rotation)
-        rot = np.array([[np.cos(theta), -np.sin(theta)],
-                        [np.sin(theta), np.cos(theta)]]) * placement.height
-        offset = np.asarray(placement.center, dtype=np.float64)
-
-        def warp(p):
-            return p @ rot.T + offset
-
-        shapes = [
-            replace(
-                s, points=warp(s.points), width=s.width * placement.height)
-            for s in self.shapes
-        ]
-        return PersonDrawing(keypoints=warp(self.keypoints), shapes=shapes)
-
-
-# ---------------------------------------------------------------------------
-# small geometry helpers
-# ---------------------------------------------------------------------------
-
-
-def rotation(deg: float) -> np.ndarray:
-    t = np.deg2rad(deg)
-    return np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
 
 
 def limb_direction(angle: float, side: str, frame: float = 0.0) -> np.ndarray:
@@ -92,88 +40,6 @@ def outward_normal(angle: float, side: str, frame: float = 0.0) -> np.ndarray:
     a = np.deg2rad(angle)
     n = np.array([SIDE_SIGN[side] * np.cos(a), -np.sin(a)])
     return rotation(frame) @ n
-
-
-def ellipse(center,
-            ax: float,
-            ay: float,
-            angle: float = 0.0,
-            n: int = 28) -> np.ndarray:
-    t = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    pts = np.stack([ax * np.cos(t), ay * np.sin(t)], axis=1)
-    return pts @ rotation(angle).T + np.asarray(center)
-
-
-def circle(center, r: float, n: int = 20) -> np.ndarray:
-    return ellipse(center, r, r, 0.0, n)
-
-
-def capsule(p0, p1, w0: float, w1: float, n: int = 8) -> np.ndarray:
-    """Outline of a tapered limb from ``p0`` (width ``w0``) to ``p1``."""
-    p0, p1 = np.asarray(p0, float), np.asarray(p1, float)
-    d = p1 - p0
-    length = np.linalg.norm(d)
-    u = d / length if length > 1e-9 else np.array([0.0, 1.0])
-    v = np.array([-u[1], u[0]])
-    t = np.linspace(-np.pi / 2, np.pi / 2, n)
-    end = [p1 + (w1 / 2) * (np.cos(a) * u + np.sin(a) * v) for a in t]
-    start = [p0 + (w0 / 2) * (-np.cos(a) * u - np.sin(a) * v) for a in t]
-    return np.array(end + start)
-
-
-def convex_hull(points: np.ndarray) -> np.ndarray:
-    """Convex hull of a point cloud (OpenCV, float32 precision)."""
-    hull = cv2.convexHull(np.asarray(points, dtype=np.float32))
-    return hull.reshape(-1, 2).astype(np.float64)
-
-
-# ---------------------------------------------------------------------------
-# the person
-# ---------------------------------------------------------------------------
-
-
-class _Builder:
-    """Collects keypoints and shapes while the body is laid out."""
-
-    def __init__(self):
-        self.keypoints = np.zeros((L.NUM_WHOLEBODY, 2))
-        self.shapes: List[Shape] = []
-
-    def fill(self, points, color, group, outline=None, width=0.0):
-        self.shapes.append(
-            Shape(
-                'fill',
-                np.asarray(points, float),
-                tuple(color),
-                L.GROUP_ID[group],
-                width=width,
-                outline=outline))
-
-    def line(self, points, color, group, width, closed=False):
-        self.shapes.append(
-            Shape(
-                'line',
-                np.asarray(points, float),
-                tuple(color),
-                L.GROUP_ID[group],
-                width=width,
-                closed=closed))
-
-    def limb(self, p0, p1, w0, w1, color, group, outline_w):
-        self.fill(
-            capsule(p0, p1, w0, w1),
-            color,
-            group,
-            outline=shade(color, 0.55),
-            width=outline_w)
-
-    def joint_pad(self, center, radius, color, group):
-        self.fill(
-            circle(center, radius),
-            color,
-            group,
-            outline=shade(color, 0.5),
-            width=radius * 0.25)
 
 
 def _layout_head(pose: PersonPose, neck: np.ndarray, up: np.ndarray):
@@ -203,8 +69,8 @@ def _layout_head(pose: PersonPose, neck: np.ndarray, up: np.ndarray):
         to_canonical
 
 
-def _draw_head(bld: _Builder, pose: PersonPose, app: PersonAppearance, center,
-               a, b, tilt, face, ears, to_canonical):
+def _draw_head(bld: ShapeBuilder, pose: PersonPose, app: PersonAppearance,
+               center, a, b, tilt, face, ears, to_canonical):
     skin_dark = shade(app.skin, 0.7)
     line_w = 0.035 * a
     for ear in ears:
@@ -226,12 +92,9 @@ def _draw_head(bld: _Builder, pose: PersonPose, app: PersonAppearance, center,
         x = np.linspace(0.97, -0.97, 15)
         h = app.hairline
         hairline = np.stack([x, -h + (h - 0.2) * np.abs(x)**6], axis=1)
-        bld.fill(
-            to_canonical(np.concatenate([arc, hairline])),
-            app.hair,
-            'head',
-            outline=shade(app.hair, 0.6),
-            width=line_w)
+        bld.fill_outlined(
+            to_canonical(np.concatenate([arc, hairline])), app.hair, 'head',
+            0.6, line_w)
     # jaw contour, drawn where the 17 jaw landmarks are
     bld.line(face[L.FACE_JAW], skin_dark, 'head', 0.06 * a)
     brow = shade(app.hair, 0.8) if not app.bald else shade(app.skin, 0.45)
@@ -244,12 +107,7 @@ def _draw_head(bld: _Builder, pose: PersonPose, app: PersonAppearance, center,
         bld.fill(
             eye, (245, 245, 245), 'head', outline=(40, 30, 30), width=0.06 * a)
         bld.fill(circle(eye.mean(axis=0), 0.075 * a), app.iris, 'head')
-    bld.fill(
-        face[L.FACE_OUTER_LIP],
-        app.lips,
-        'head',
-        outline=shade(app.lips, 0.6),
-        width=0.05 * a)
+    bld.fill_outlined(face[L.FACE_OUTER_LIP], app.lips, 'head', 0.6, 0.05 * a)
     if pose.mouth_open > 0.02:
         bld.fill(face[L.FACE_INNER_LIP], (40, 20, 60), 'head')
     else:
@@ -295,16 +153,11 @@ def _layout_hand(pose: PersonPose, side: str, wrist, angle, frame):
     return kpts, palm_outline
 
 
-def _draw_hand(bld: _Builder, pose: PersonPose, app: PersonAppearance,
+def _draw_hand(bld: ShapeBuilder, pose: PersonPose, app: PersonAppearance,
                side: str, kpts, palm_outline):
     group = f'{side}_hand'
     palm = pose.proportions.palm
-    bld.fill(
-        palm_outline,
-        app.skin,
-        group,
-        outline=shade(app.skin, 0.6),
-        width=0.05 * palm)
+    bld.fill_outlined(palm_outline, app.skin, group, 0.6, 0.05 * palm)
     # the pinky first, so that the thumb ends up on top
     for f in reversed(range(5)):
         pts = kpts[list(L.FINGER_CHAINS[f])]
@@ -334,7 +187,7 @@ def _layout_foot(pose: PersonPose, side: str, ankle, shin_angle):
     return np.stack([big_toe, small_toe, heel])
 
 
-def _draw_foot(bld: _Builder, pose: PersonPose, app: PersonAppearance,
+def _draw_foot(bld: ShapeBuilder, pose: PersonPose, app: PersonAppearance,
                side: str, ankle, foot):
     i = SIDES.index(side)
     length = pose.proportions.foot
@@ -346,12 +199,7 @@ def _draw_foot(bld: _Builder, pose: PersonPose, app: PersonAppearance,
         circle(big_toe, 0.13 * length),
         circle(small_toe, 0.11 * length)
     ])
-    bld.fill(
-        convex_hull(blob),
-        app.shoes,
-        group,
-        outline=shade(app.shoes, 0.5),
-        width=0.03 * length)
+    bld.fill_outlined(convex_hull(blob), app.shoes, group, 0.5, 0.03 * length)
     bld.fill(circle(heel, 0.09 * length), HEEL_COLOR[i], group)
     bld.fill(circle(small_toe, 0.075 * length), SMALL_TOE_COLOR[i], group)
     bld.fill(circle(big_toe, 0.095 * length), BIG_TOE_COLOR[i], group)
@@ -373,7 +221,7 @@ def build_person(pose: PersonPose,
     """
     P = pose.proportions
     app = appearance
-    bld = _Builder()
+    bld = ShapeBuilder()
     K = bld.keypoints
     outline_w = 0.006
 
@@ -453,22 +301,12 @@ def build_person(pose: PersonPose,
         sl + left * 0.015 + up * 0.01, waist_l, hl + [0.025, 0.035],
         hr + [-0.025, 0.035], waist_r
     ])
-    bld.fill(
-        torso,
-        app.shirt,
-        'torso',
-        outline=shade(app.shirt, 0.55),
-        width=outline_w)
+    bld.fill_outlined(torso, app.shirt, 'torso', 0.55, outline_w)
     trunks = np.array([
         waist_l + up * 0.01, hl + [0.03, 0.04], pelvis + [0.0, 0.06],
         hr + [-0.03, 0.04], waist_r + up * 0.01
     ])
-    bld.fill(
-        trunks,
-        app.pants,
-        'torso',
-        outline=shade(app.pants, 0.55),
-        width=outline_w)
+    bld.fill_outlined(trunks, app.pants, 'torso', 0.55, outline_w)
     for side in SIDES:
         bld.joint_pad(hip[side], P.thigh_width * 0.36,
                       JOINT_COLORS['hip'][SIDES.index(side)], 'torso')

@@ -3,7 +3,7 @@
 * :func:`render_background` ``(rng, width, height) -> HxWx3 uint8`` - smooth
   noise, stripes, checkers or a floor/wall split, with clutter shapes.
 * :func:`render_person` ``(canvas, label_map, drawing, person_index)`` -
-  paints a placed :class:`~.geometry.PersonDrawing` (anti-aliased, sub-pixel
+  paints a placed :class:`~.shapes.PersonDrawing` (anti-aliased, sub-pixel
   accurate) into ``canvas`` and the same shapes, without anti-aliasing, into
   ``label_map``, whose value at a pixel says which person and which body part
   was painted there last (see :func:`encode_label`).
@@ -13,8 +13,8 @@ from typing import Tuple
 import cv2
 import numpy as np
 
-from .geometry import PersonDrawing
 from .layout import GROUP_STRIDE
+from .shapes import PersonDrawing
 
 # cv2 drawing with sub-pixel precision: coordinates are fixed point with
 # SHIFT fractional bits.

@@ -27,9 +27,10 @@ import numpy as np
 from . import layout as L
 from .appearance import PersonAppearance, sample_appearance
 from .coco_format import person_annotation
-from .geometry import SIDES, PersonDrawing, build_person
+from .geometry import SIDES, build_person
 from .pose import PersonPose, Placement, evolve_pose, sample_pose
 from .render import decode_label, render_background, render_person
+from .shapes import PersonDrawing
 
 # How much of the image height a person's standing height takes, by the
 # number of people in the image.

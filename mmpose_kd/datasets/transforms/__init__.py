@@ -1,3 +1,2 @@
 from .clipped_bbox_transform import ClippedNormalBBoxTransform  # noqa: F401
 from .loading import CheckedLoadImage, ImageLoadError  # noqa: F401
-from .semi_cut_occlude import SemiCutOcclude  # noqa: F401

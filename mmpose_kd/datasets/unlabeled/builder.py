@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Dict, List, Optional, Sequence
 
+from mmpose_kd.utils.validation import check_choice
 from .detections import (IMAGE_SKIPPED, MALFORMED, NOT_IN_INPUT,
                          PERSON_CATEGORY_ID, DetectionFile, PersonBoxFilter)
 from .sources import (FrameSampling, ImageDecoder, SourceFile, VideoReadError,
@@ -143,9 +144,7 @@ class UnlabeledSetBuilder:
         if image_mode not in IMAGE_MODES:
             raise ValueError(f'image_mode must be one of {IMAGE_MODES}, got '
                              f'{image_mode!r}')
-        if frame_ext not in ('jpg', 'png'):
-            raise ValueError(f"frame_ext must be 'jpg' or 'png', got "
-                             f'{frame_ext!r}')
+        check_choice(frame_ext, ('jpg', 'png'), 'frame_ext')
         self.input_dir = input_dir
         self.out_dir = out_dir
         self.detector = detector

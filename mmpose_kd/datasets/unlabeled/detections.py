@@ -261,7 +261,8 @@ class MMDetDetector:
 
     @staticmethod
     def _load(model, ckpt, path: str) -> List[str]:
-        from mmpose_kd.utils.checkpoint import extract_state_dict
+        from mmpose_kd.utils.checkpoint import (extract_state_dict,
+                                                summarize_keys)
         try:
             state = extract_state_dict(ckpt)
         except ValueError as err:
@@ -275,16 +276,10 @@ class MMDetDetector:
             and hasattr(v, 'shape') and tuple(v.shape) != tuple(own[k].shape)
         ]
         if missing or shapes:
-
-            def show(keys):
-                return (', '.join(keys[:5]) +
-                        (f' ... ({len(keys)} in all)' if len(keys) > 5 else '')
-                        ) or 'none'
-
             raise DetectorError(
                 f'--det-checkpoint {path!r} does not match the detector '
-                f'of --det-config: missing keys: {show(missing)}; shape '
-                f'mismatches: {show(shapes)}')
+                f'of --det-config: missing keys: {summarize_keys(missing)}; '
+                f'shape mismatches: {summarize_keys(shapes)}')
         unexpected = [k for k in state if k not in own]
         model.load_state_dict({k: v
                                for k, v in state.items() if k in own},

@@ -1,6 +1,7 @@
 """Pictures of SSPCM's easy and hard views and the PCM's pseudo keypoints."""
 import math
 import os.path as osp
+from contextlib import ExitStack
 from typing import Optional
 
 import cv2
@@ -10,9 +11,16 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpose.registry import HOOKS
 
+from mmpose_kd.models.semi.hard_view import views_to_draw
+from mmpose_kd.utils.recorder import record_method_output
+
 KEPT_COLOR = (0, 200, 0)  # RGB green: the PCM kept the pseudo keypoint
 REJECTED_COLOR = (230, 0, 0)  # RGB red: masked out of C's loss
 PATCH_COLOR = (255, 200, 0)  # RGB amber: SSCO pasted patch
+
+#: The model method whose output (C's pseudo labels: the easy view, C's hard
+#: view and the PCM's choice) the hook records in a due iteration.
+VIEWS_METHOD = 'pcm_pseudo_labels'
 
 
 @HOOKS.register_module()
@@ -28,10 +36,12 @@ class SSPCMVisualizationHook(Hook):
     ``runner.visualizer.add_image('sspcm_views', ...)``; in distributed
     training, by rank 0 alone, from its own samples.
 
-    The hand-off: before a due iteration the hook calls
-    ``model.request_views()``; that iteration's training step records the
-    views (CPU copies) in ``model.recorded_views``, which the hook reads
-    after it. Other iterations record nothing and cost nothing.
+    The views come from the recorder
+    (:func:`mmpose_kd.utils.recorder.record_method_output`): around a due
+    iteration the hook records what ``model.pcm_pseudo_labels`` returns
+    (:data:`VIEWS_METHOD`), and draws CPU copies of it
+    (:func:`mmpose_kd.models.semi.hard_view.views_to_draw`), kept in
+    :attr:`last_views`. Other iterations record nothing and cost nothing.
 
     Args:
         interval: draw every this many training iterations.
@@ -55,25 +65,33 @@ class SSPCMVisualizationHook(Hook):
         self.max_samples = int(max_samples)
         self.out_dir = out_dir
         self.scale = int(scale)
+        #: The views drawn last (CPU tensors), or None.
+        self.last_views: Optional[dict] = None
+        self._recording: Optional[ExitStack] = None
+        self._recorder = None
 
     def before_train_iter(self,
                           runner,
                           batch_idx: int,
                           data_batch=None) -> None:
+        self._stop_recording()
         if self._due(runner):
-            _model(runner).request_views()
+            self._recording = ExitStack()
+            self._recorder = self._recording.enter_context(
+                record_method_output(_model(runner), VIEWS_METHOD))
 
     def after_train_iter(self,
                          runner,
                          batch_idx: int,
                          data_batch=None,
                          outputs: Optional[dict] = None) -> None:
-        if not self._due(runner):
+        recorder = self._stop_recording()
+        if recorder is None or not recorder.outputs:
             return
+        labels = recorder.output
+        visuals = views_to_draw(labels.easy, labels.view, labels.pcm)
+        self.last_views = visuals
         model = _model(runner)
-        visuals = model.recorded_views
-        if visuals is None:
-            return
         canvas = self.draw(visuals, model.data_preprocessor.denormalize)
         step = runner.iter + 1
         out_dir = osp.join(runner.work_dir, self.out_dir)
@@ -82,6 +100,14 @@ class SSPCMVisualizationHook(Hook):
             osp.join(out_dir, f'iter_{step}.png'),
             cv2.cvtColor(canvas, cv2.COLOR_RGB2BGR))
         runner.visualizer.add_image('sspcm_views', canvas, step=step)
+
+    def _stop_recording(self):
+        """End the recording, if any; return its recorder."""
+        recorder, self._recorder = self._recorder, None
+        if self._recording is not None:
+            self._recording.close()
+            self._recording = None
+        return recorder
 
     def _due(self, runner) -> bool:
         # Rank 0 alone draws and writes (other ranks would write the same
@@ -158,7 +184,7 @@ class SSPCMVisualizationHook(Hook):
 def _model(runner):
     model = runner.model.module if is_model_wrapper(runner.model) \
         else runner.model
-    if not hasattr(model, 'request_views'):
+    if not hasattr(model, VIEWS_METHOD):
         raise TypeError('SSPCMVisualizationHook works with '
                         f'SSPCMPoseEstimator, got {type(model).__name__}')
     return model

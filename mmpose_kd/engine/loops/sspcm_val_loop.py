@@ -37,6 +37,19 @@ class _MultiNetworkEvaluation:
     #: 'val' or 'test': which hooks the loop calls.
     _stage = 'val'
 
+    def __init__(self,
+                 runner,
+                 dataloader: Union[DataLoader, Dict],
+                 evaluator: Union[Evaluator, Dict, List],
+                 networks: Sequence[str] = DEFAULT_NETWORKS,
+                 fp16: bool = False) -> None:
+        super().__init__(runner, dataloader, evaluator, fp16)
+        self._init_networks(evaluator, networks)
+
+    def run(self) -> dict:
+        """Score every network; returns the prefixed metrics."""
+        return self._run_all()
+
     def _init_networks(self, evaluator_cfg, networks: Sequence[str]) -> None:
         if isinstance(networks, str):
             networks = (networks, )
@@ -166,19 +179,6 @@ class SSPCMValLoop(_MultiNetworkEvaluation, ValLoop):
 
     _stage = 'val'
 
-    def __init__(self,
-                 runner,
-                 dataloader: Union[DataLoader, Dict],
-                 evaluator: Union[Evaluator, Dict, List],
-                 networks: Sequence[str] = DEFAULT_NETWORKS,
-                 fp16: bool = False) -> None:
-        super().__init__(runner, dataloader, evaluator, fp16)
-        self._init_networks(evaluator, networks)
-
-    def run(self) -> dict:
-        """Score every network; returns the prefixed metrics."""
-        return self._run_all()
-
 
 @LOOPS.register_module()
 class SSPCMTestLoop(_MultiNetworkEvaluation, TestLoop):
@@ -189,19 +189,6 @@ class SSPCMTestLoop(_MultiNetworkEvaluation, TestLoop):
     """
 
     _stage = 'test'
-
-    def __init__(self,
-                 runner,
-                 dataloader: Union[DataLoader, Dict],
-                 evaluator: Union[Evaluator, Dict, List],
-                 networks: Sequence[str] = DEFAULT_NETWORKS,
-                 fp16: bool = False) -> None:
-        super().__init__(runner, dataloader, evaluator, fp16)
-        self._init_networks(evaluator, networks)
-
-    def run(self) -> dict:
-        """Score every network; returns the prefixed metrics."""
-        return self._run_all()
 
 
 def _unwrap(model):

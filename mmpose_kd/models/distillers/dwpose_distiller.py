@@ -1,117 +1,25 @@
 """DWPose two-stage distillation as one model (stage is a config switch)."""
 import copy
-import functools
-import os
-import os.path as osp
 from contextlib import nullcontext
 from typing import Dict, Optional, Union
-from urllib.parse import urlparse
 
 import torch
 import torch.nn as nn
 from mmengine.config import ConfigDict
-from mmengine.dist import barrier, get_dist_info
 from mmengine.logging import print_log
 from mmpose.registry import MODELS
 from mmpose.utils.typing import SampleList
 from torch import Tensor
 
-from mmpose_kd.utils.checkpoint import (extract_state_dict,
-                                        load_checkpoint_file, load_into,
-                                        strip_prefix)
+from mmpose_kd.utils.checkpoint import load_into, strip_prefix
 from mmpose_kd.utils.recorder import record_method_output
 from ..base import (ModelSpec, TrainableWrapper, drop_pretrained_init,
                     resolve_model_spec)
 from .keypoint_map import build_keypoint_map, check_keypoint_map
-
-#: Kept importable under the names the tests and tools use.
-_model_cfg = resolve_model_spec
-_drop_pretrained_init = drop_pretrained_init
-
-
-def fetch_checkpoint(path: str, config_key: str) -> str:
-    """A local file for ``path``: itself, or for an ``http(s)://`` URL (the
-    model-zoo URLs the real-scale configs name, as mmpose's configs do) the
-    copy in torch hub's cache (``$TORCH_HOME/hub/checkpoints``, where
-    mmengine's ``load_from_http`` also keeps it), downloaded once: rank 0
-    first, the other ranks after a barrier (each fetches it only if its
-    machine does not see that copy).
-
-    Raises:
-        RuntimeError: naming the URL and the config key, when the download
-            fails.
-    """
-    if not isinstance(path, str) or \
-            not path.startswith(('http://', 'https://')):
-        return path
-    from torch.hub import download_url_to_file, get_dir
-    cached = osp.join(get_dir(), 'checkpoints',
-                      osp.basename(urlparse(path).path))
-    rank, world_size = get_dist_info()
-
-    def fetch():
-        if osp.isfile(cached):
-            return
-        os.makedirs(osp.dirname(cached), exist_ok=True)
-        print_log(
-            f'Downloading {path} (config key `{config_key}`) to '
-            f'{cached}',
-            logger='current')
-        try:
-            # writes a temporary file and renames it: never a partial file
-            download_url_to_file(path, cached, progress=False)
-        except Exception as err:
-            raise RuntimeError(
-                f'Checkpoint {path!r} (config key `{config_key}`) could not '
-                f'be downloaded: {type(err).__name__}: {err}. Download it '
-                'yourself and set the key to the local file.') from err
-
-    if rank == 0:
-        fetch()
-    if world_size > 1:
-        barrier()
-    if rank != 0:
-        fetch()
-    return cached
-
-
-#: ``teacher_autocast='auto'``: bf16 where the device computes it natively.
-AUTO_AUTOCAST = 'auto'
-
-
-@functools.lru_cache(maxsize=None)
-def native_bf16(device_type: str) -> bool:
-    """Whether the device computes bfloat16 natively (CUDA: Ampere or newer;
-    CPU: AVX512-BF16 or AMX). Elsewhere bf16 is emulated and no faster.
-    Cached: it is asked every training step."""
-    if device_type == 'cuda':
-        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    if device_type == 'cpu':
-        # torch exposes the CPU probes only as private helpers.
-        probes = (getattr(torch.cpu, '_is_avx512_bf16_supported', None),
-                  getattr(torch.cpu, '_is_amx_tile_supported', None))
-        return any(probe is not None and probe() for probe in probes)
-    return False
-
-
-def resolve_autocast_dtype(setting: Optional[str],
-                           device_type: str) -> Optional[torch.dtype]:
-    """The dtype the teacher runs in under autocast, ``None`` for fp32."""
-    if setting is None:
-        return None
-    if setting == AUTO_AUTOCAST:
-        return torch.bfloat16 if native_bf16(device_type) else None
-    return _dtype(setting)
-
-
-def _dtype(name: str) -> torch.dtype:
-    dtype = getattr(torch, str(name), None)
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise ValueError(
-            f"DWPoseTwoStageDistiller: teacher_autocast must be None, 'auto' "
-            f"or a floating torch dtype name such as 'bfloat16', got "
-            f'{name!r}')
-    return dtype
+from .keypoint_selection import (keypoint_index_and_weight,
+                                 select_teacher_keypoints)
+from .teacher_checkpoint import TEACHER_CKPT_KEY, read_teacher_state_dict
+from .teacher_precision import check_autocast_setting, resolve_autocast_dtype
 
 
 @MODELS.register_module()
@@ -161,7 +69,7 @@ class DWPoseTwoStageDistiller(TrainableWrapper):
         teacher_ckpt (str): stage 1: teacher checkpoint; stage 2: stage-1
             checkpoint (a distiller checkpoint or an exported student). A
             local file or an ``http(s)://`` URL (downloaded once into torch
-            hub's cache, see :func:`fetch_checkpoint`).
+            hub's cache, see :func:`.teacher_checkpoint.fetch_checkpoint`).
         stage (int): 1 or 2.
         feature_distill (dict, optional): stage-1 feature loss config,
             e.g. ``dict(type='FeatureDistillLoss', student_channels=768,
@@ -238,8 +146,7 @@ class DWPoseTwoStageDistiller(TrainableWrapper):
         self.teacher_ckpt = teacher_ckpt
         self.use_gt_loss = (stage == 1) if use_gt_loss is None else use_gt_loss
         self.decay = (stage == 1) if decay is None else decay
-        if teacher_autocast not in (None, AUTO_AUTOCAST):
-            _dtype(teacher_autocast)  # a clear error at build time
+        check_autocast_setting(teacher_autocast)  # a clear error at build
         self.teacher_autocast = teacher_autocast
         if not isinstance(teacher_train_mode, bool):
             raise TypeError('DWPoseTwoStageDistiller: teacher_train_mode must '
@@ -268,17 +175,11 @@ class DWPoseTwoStageDistiller(TrainableWrapper):
                 resolve_model_spec(teacher, 'teacher'))
             teacher_cfg.pop('data_preprocessor', None)
             teacher_net = MODELS.build(teacher_cfg)
-            ckpt = load_checkpoint_file(
-                fetch_checkpoint(teacher_ckpt, 'model.teacher_ckpt'),
-                'model.teacher_ckpt')
-            sd = extract_state_dict(ckpt)
-            if any(k.startswith('student.') for k in sd):
-                sd = strip_prefix(sd, 'student.')  # a stage-1 distiller ckpt
             load_into(
                 teacher_net,
-                sd,
+                read_teacher_state_dict(teacher_ckpt),
                 teacher_ckpt,
-                'model.teacher_ckpt',
+                TEACHER_CKPT_KEY,
                 ignore_prefixes=('data_preprocessor.', ))
             self._check_compatible(teacher_net, self.student, kmap,
                                    keypoint_map)
@@ -292,40 +193,23 @@ class DWPoseTwoStageDistiller(TrainableWrapper):
                     'DWPoseTwoStageDistiller stage 2 distils the stage-1 '
                     'student into its own head: set neither `teacher` nor '
                     '`feature_distill` (the teacher is `teacher_ckpt`).')
-            stage1_state = self._read_stage1_checkpoint(teacher_ckpt)
+            stage1_state = read_teacher_state_dict(teacher_ckpt)
             teacher_head = MODELS.build(copy.deepcopy(student_cfg.head))
             load_into(teacher_head, strip_prefix(stage1_state, 'head.'),
-                      teacher_ckpt, 'model.teacher_ckpt')
+                      teacher_ckpt, TEACHER_CKPT_KEY)
             self.hold_frozen(
                 'teacher', teacher_head, follow_train=teacher_train_mode)
             self.feature_distill = None
             self._freeze_stage1_trunk(stage1_state)
         self.logit_distill = MODELS.build(logit_distill)
-        if kmap is None:
-            self.register_buffer('_kpt_index', None, persistent=False)
-            self.register_buffer('_kpt_weight', None, persistent=False)
-        else:
-            if not isinstance(kmap[0], list):
-                kmap = [kmap]
-            # [A, K]: A alternatives (``either``), chosen per sample
-            index = torch.tensor(kmap, dtype=torch.long)
-            # not in checkpoints: rebuilt from the config
-            self.register_buffer(
-                '_kpt_index', index.clamp(min=0), persistent=False)
-            self.register_buffer(
-                '_kpt_weight', (index >= 0).float(), persistent=False)
+        # [A, K]: A alternatives (``either``), chosen per sample; not in
+        # checkpoints: rebuilt from the config
+        index, weight = ((None, None)
+                         if kmap is None else keypoint_index_and_weight(kmap))
+        self.register_buffer('_kpt_index', index, persistent=False)
+        self.register_buffer('_kpt_weight', weight, persistent=False)
 
     # ------------------------------------------------------------------ set-up
-    @staticmethod
-    def _read_stage1_checkpoint(path: str) -> Dict[str, Tensor]:
-        sd = extract_state_dict(
-            load_checkpoint_file(
-                fetch_checkpoint(path, 'model.teacher_ckpt'),
-                'model.teacher_ckpt'))
-        if any(k.startswith('student.') for k in sd):
-            sd = strip_prefix(sd, 'student.')  # a distiller checkpoint
-        return sd
-
     def _freeze_stage1_trunk(self, stage1_state: Dict[str, Tensor]):
         """Stage 2: load the stage-1 backbone/neck into the student and
         freeze them in place (in the module tree: same checkpoint keys,
@@ -336,7 +220,7 @@ class DWPoseTwoStageDistiller(TrainableWrapper):
         for part in parts:
             module = getattr(self.student, part)
             load_into(module, strip_prefix(stage1_state, f'{part}.'),
-                      self.teacher_ckpt, 'model.teacher_ckpt')
+                      self.teacher_ckpt, TEACHER_CKPT_KEY)
             self.hold_frozen(
                 f'trunk.{part}',
                 module,
@@ -477,34 +361,7 @@ class DWPoseTwoStageDistiller(TrainableWrapper):
         return losses
 
     def select_teacher_keypoints(self, t_preds):
-        """The teacher's per-keypoint logits (SimCC ``(x, y)``, each
-        ``[N, K_t, bins]``) or heatmaps (``[N, K_t, H, W]``) in the
-        student's keypoint order: channel ``i`` is teacher keypoint
-        ``map[i]`` (an unmapped one holds teacher keypoint 0, masked out of
-        the loss by ``keypoint_weight``). With ``either`` alternatives,
-        per sample the one with the highest mean teacher score over its
-        mapped keypoints (SimCC: maximum logit, mean of x and y; heatmaps:
-        maximum), the score mmpose decodes as keypoint confidence."""
-        simcc = isinstance(t_preds, (tuple, list))
-        parts = list(t_preds) if simcc else [t_preds]
-        weight = self._kpt_weight  # [A, K]
-        chosen = []
-        for alt in range(self._kpt_index.shape[0]):
-            chosen.append(
-                [p.index_select(1, self._kpt_index[alt]) for p in parts])
-        if len(chosen) == 1:
-            out = chosen[0]
-        else:
-            scores = []
-            for alt, sel in enumerate(chosen):
-                score = sum(p.flatten(2).amax(-1) for p in sel) / len(sel)
-                w = weight[alt].to(score)
-                scores.append((score * w).sum(1) / w.sum().clamp(min=1.))
-            best = torch.stack(scores).argmax(0)  # [N]
-            out = []
-            for j in range(len(parts)):
-                stacked = torch.stack([sel[j] for sel in chosen])  # [A, N..]
-                out.append(
-                    stacked[best,
-                            torch.arange(best.numel(), device=best.device)])
-        return type(t_preds)(out) if simcc else out[0]
+        """The teacher's predictions in the student's keypoint order
+        (:func:`.keypoint_selection.select_teacher_keypoints`)."""
+        return select_teacher_keypoints(t_preds, self._kpt_index,
+                                        self._kpt_weight)

@@ -5,6 +5,8 @@ import torch.nn as nn
 from mmpose.registry import MODELS
 from torch import Tensor
 
+from mmpose_kd.utils.validation import check_choice
+
 
 @MODELS.register_module()
 class FeatureDistillLoss(nn.Module):
@@ -43,10 +45,8 @@ class FeatureDistillLoss(nn.Module):
                  alpha: float = 7e-5,
                  normalize: str = 'batch'):
         super().__init__()
-        if normalize not in ('batch', 'element'):
-            raise ValueError(
-                f"FeatureDistillLoss: normalize must be 'batch' or 'element', "
-                f'got {normalize!r}')
+        check_choice(normalize, ('batch', 'element'),
+                     'FeatureDistillLoss: normalize')
         self.alpha = alpha
         self.normalize = normalize
         self.align = (

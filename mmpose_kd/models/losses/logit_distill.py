@@ -7,6 +7,8 @@ import torch.nn.functional as F
 from mmpose.registry import MODELS
 from torch import Tensor
 
+from mmpose_kd.utils.validation import check_choice
+
 
 def _kl_per_keypoint(student_logits: Tensor, teacher_logits: Tensor,
                      temperature: float) -> Tensor:
@@ -115,10 +117,7 @@ class HeatmapLogitDistillLoss(nn.Module):
                  mode: str = 'mse',
                  temperature: float = 10.0):
         super().__init__()
-        if mode not in ('kl', 'mse'):
-            raise ValueError(
-                f"HeatmapLogitDistillLoss: mode must be 'kl' or 'mse', got "
-                f'{mode!r}')
+        check_choice(mode, ('kl', 'mse'), 'HeatmapLogitDistillLoss: mode')
         self.loss_weight = loss_weight
         self.mode = mode
         self.temperature = temperature

@@ -1,6 +1,7 @@
 from .pcm import correct_pseudo_labels_loop  # noqa: F401
 from .pcm import heatmap_argmax  # noqa: F401
 from .pcm import PCMResult, correct_pseudo_labels  # noqa: F401
+from .semi_cut_occlude import SemiCutOcclude  # noqa: F401
 from .semi_data_preprocessor import SemiPoseDataPreprocessor  # noqa: F401
 from .sspcm import SSPCMPoseEstimator  # noqa: F401
 from .sspcm_export import export_sspcm_student  # noqa: F401

@@ -1,20 +1,20 @@
 """The hard view of SSPCM (Huang et al., CVPR 2023, Sec. 3.1 and 3.3): what
-a student learns from (:class:`HardView`), the coordinate conventions that
-keep its images and heatmap targets aligned, and the copy of it that
+a student learns from (:class:`HardView`) and the copy of it that
 :class:`SSPCMVisualizationHook` draws.
 
 :func:`build_hard_view` builds it (SSCO, then one affine ``theta`` for
-images and heatmaps), calling the warping functions (:mod:`.warp`) and the
-coordinate helpers through this module's names, which
-``tools/benchmark_sspcm.py`` times.
+images and heatmaps), calling the warping functions and coordinate helpers
+of :mod:`.warp` (where the one coordinate convention lives) through this
+module's names, which ``tools/benchmark_sspcm.py`` times.
 """
-from typing import Callable, NamedTuple, Optional, Sequence
+from typing import Callable, NamedTuple, Optional
 
 import torch
 from torch import Tensor
 
 from .pcm import PCMResult
-from .warp import sample_hard_affine, warp_heatmaps, warp_images, warp_points
+from .warp import (heatmap_theta, heatmap_to_image_px, points_inside,
+                   sample_hard_affine, warp_heatmaps, warp_images, warp_points)
 
 
 class HardView(NamedTuple):
@@ -26,42 +26,6 @@ class HardView(NamedTuple):
     patch_boxes: Tensor  # [N, P, 4] SSCO pasted boxes in ``occluded``
     theta: Tensor  # [N, 2, 3] the affine (see warp.py)
     keypoints: Tensor  # [N, K, 2] pseudo keypoints in easy-view image px
-
-
-def heatmap_to_image_px(points: Tensor, heatmap_size: Sequence[int],
-                        image_size: Sequence[int]) -> Tensor:
-    """(x, y) heatmap pixels -> input image pixels, in mmpose's heatmap
-    convention: heatmap pixel ``j`` is image pixel ``stride * j`` (the
-    MSRAHeatmap codec encodes ``keypoints / stride``)."""
-    scale = points.new_tensor(
-        [image_size[1] / heatmap_size[1], image_size[0] / heatmap_size[0]])
-    return points * scale
-
-
-def heatmap_theta(theta: Tensor, image_size: Sequence[int],
-                  heatmap_size: Sequence[int]) -> Tensor:
-    """``theta`` for heatmaps in mmpose's convention, from the images'.
-
-    ``warp_heatmaps`` with the images' ``theta`` treats heatmap pixel ``j``
-    as the image point ``stride * j + (stride - 1) / 2`` (pixel centres of
-    an evenly downsampled image); mmpose's codecs put it at
-    ``stride * j``. Shifting by that offset ``d`` (normalised) on both
-    sides, ``theta_hm(n) = theta(n - d) + d``, keeps targets and images
-    aligned exactly under rotation and scale.
-    """
-    height, width = image_size
-    offset = theta.new_tensor([(width / heatmap_size[1] - 1.) / width,
-                               (height / heatmap_size[0] - 1.) / height])
-    linear = theta[:, :, :2]
-    shift = theta[:, :, 2] + offset - linear @ offset
-    return torch.cat((linear, shift[..., None]), dim=-1)
-
-
-def points_inside(points: Tensor, size_hw: Sequence[int]) -> Tensor:
-    """[..., 2] (x, y) image pixels -> [...] bool, inside an image of
-    ``size_hw`` (pixel centres at integers, so the border is at -0.5)."""
-    limit = points.new_tensor([size_hw[1], size_hw[0]]) - 0.5
-    return ((points >= -0.5) & (points <= limit)).all(dim=-1)
 
 
 def views_to_draw(easy: Tensor, view: HardView, pcm: PCMResult) -> dict:

@@ -14,8 +14,10 @@ Everything here is stateless and vectorised over batch x keypoints on the
 tensors' device; :func:`correct_pseudo_labels_loop` is the plain per-sample,
 per-keypoint reference (for tests and the benchmark), not for training.
 """
+import functools
+import inspect
 import math
-from typing import NamedTuple, Optional, Tuple
+from typing import Callable, NamedTuple, Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -178,14 +180,31 @@ def correct_pseudo_labels(
                      confidence)
 
 
-def correct_pseudo_labels_loop(
-    hm_a: Tensor,
-    hm_b: Tensor,
-    hm_a_prev: Optional[Tensor] = None,
-    hm_b_prev: Optional[Tensor] = None,
-    conf_thr: float = DEFAULT_CONF_THR,
-    inconsistency_thr: Optional[float] = DEFAULT_INCONSISTENCY_THR,
-) -> PCMResult:
+def _with_arguments_of(reference: Callable) -> Callable:
+    """Give the decorated function ``reference``'s arguments and defaults
+    (one signature for the vectorised PCM and its loop reference)."""
+    signature = inspect.signature(reference)
+
+    def decorate(fn: Callable) -> Callable:
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            return fn(**bound.arguments)
+
+        wrapper.__signature__ = signature
+        return wrapper
+
+    return decorate
+
+
+@_with_arguments_of(correct_pseudo_labels)
+def correct_pseudo_labels_loop(hm_a: Tensor, hm_b: Tensor,
+                               hm_a_prev: Optional[Tensor],
+                               hm_b_prev: Optional[Tensor], conf_thr: float,
+                               inconsistency_thr: Optional[float]
+                               ) -> PCMResult:
     """Straightforward per-sample, per-keypoint reference of
     :func:`correct_pseudo_labels` with identical outputs (same arguments).
 

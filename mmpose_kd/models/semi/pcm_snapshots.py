@@ -1,9 +1,12 @@
 """The previous-epoch snapshots A', B' that SSPCM's PCM compares A and B
 against (Huang et al., CVPR 2023, Sec. 3.2)."""
 import copy
-from typing import Dict, Optional, Tuple
+from typing import Callable, Dict, Optional, Tuple
 
-from torch import nn
+import torch
+from torch import Tensor, nn
+
+from .batch_norm import frozen_bn_statistics
 
 #: The snapshots' names: in ``state_dict`` and in error messages.
 SNAPSHOT_KEYS = ('A', 'B')
@@ -59,6 +62,36 @@ class PCMSnapshots:
         for name, snapshot in zip(HOLDER_NAMES,
                                   (network_a_prev, network_b_prev)):
             self._owner.hold_frozen(name, snapshot)
+
+    def outputs(self, images: Tensor, network_outputs: Callable,
+                batch_statistics: bool
+                ) -> Tuple[Optional[Tensor], Optional[Tensor]]:
+        """A', B' outputs on ``images`` without gradients,
+        ``network_outputs(network, images, name)`` each; (None, None) while
+        empty (A' = A and B' = B until the first epoch ends).
+
+        ``batch_statistics``: BN normalises with the batch statistics, as
+        the paper's code runs last_epoch_model in train mode; the running
+        statistics stay as snapshotted, so the snapshot saved in
+        checkpoints is the one taken at the epoch end.
+        """
+        networks = self.networks
+        if networks is None:
+            return None, None
+        outputs = []
+        with torch.no_grad():
+            for snapshot, name in zip(networks, ("A'", "B'")):
+                if not batch_statistics:
+                    outputs.append(network_outputs(snapshot, images, name))
+                    continue
+                was_training = snapshot.training
+                snapshot.train()
+                try:
+                    with frozen_bn_statistics(snapshot):
+                        outputs.append(network_outputs(snapshot, images, name))
+                finally:
+                    snapshot.train(was_training)
+        return tuple(outputs)
 
     def take(self, network_a: nn.Module, network_b: nn.Module) -> None:
         """Deep-copy the live A and B (unwrapped) as the new A', B'."""

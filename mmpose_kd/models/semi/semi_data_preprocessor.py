@@ -73,32 +73,24 @@ class SemiPoseDataPreprocessor(BaseDataPreprocessor):
             array = array[..., ::-1]
         return np.ascontiguousarray(array)
 
-    # The wrapped preprocessor casts data to its own ``_device``: keep it in
-    # step with ours (mmengine's BaseDataPreprocessor only updates its own).
-    def to(self, *args, **kwargs) -> 'SemiPoseDataPreprocessor':
-        self.data_preprocessor.to(*args, **kwargs)
-        return super().to(*args, **kwargs)
-
-    def cuda(self, *args, **kwargs) -> 'SemiPoseDataPreprocessor':
-        self.data_preprocessor.cuda(*args, **kwargs)
-        return super().cuda(*args, **kwargs)
-
-    def musa(self, *args, **kwargs) -> 'SemiPoseDataPreprocessor':
-        self.data_preprocessor.musa(*args, **kwargs)
-        return super().musa(*args, **kwargs)
-
-    def npu(self, *args, **kwargs) -> 'SemiPoseDataPreprocessor':
-        self.data_preprocessor.npu(*args, **kwargs)
-        return super().npu(*args, **kwargs)
-
-    def mlu(self, *args, **kwargs) -> 'SemiPoseDataPreprocessor':
-        self.data_preprocessor.mlu(*args, **kwargs)
-        return super().mlu(*args, **kwargs)
-
-    def cpu(self, *args, **kwargs) -> 'SemiPoseDataPreprocessor':
-        self.data_preprocessor.cpu(*args, **kwargs)
-        return super().cpu(*args, **kwargs)
-
     @property
     def device(self):
         return self.data_preprocessor.device
+
+
+def _moving_the_wrapped_too(name: str):
+    """``SemiPoseDataPreprocessor.<name>`` (``to``, ``cuda``...) that also
+    moves the wrapped preprocessor: it casts data to its own ``_device``,
+    which mmengine's ``BaseDataPreprocessor`` only updates for itself."""
+
+    def method(self, *args, **kwargs) -> SemiPoseDataPreprocessor:
+        getattr(self.data_preprocessor, name)(*args, **kwargs)
+        return getattr(super(SemiPoseDataPreprocessor, self), name)(*args,
+                                                                    **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+for _name in ('to', 'cuda', 'musa', 'npu', 'mlu', 'cpu'):
+    setattr(SemiPoseDataPreprocessor, _name, _moving_the_wrapped_too(_name))

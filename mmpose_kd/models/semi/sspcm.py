@@ -1,13 +1,12 @@
 """The SSPCM estimator: networks A, B and C trained from a labeled and an
 unlabeled batch (SSPCM, Huang et al., CVPR 2023, Sec. 3).
 
-Its configuration is :mod:`.sspcm_config`, the hard view (its
-construction, record and coordinates) :mod:`.hard_view`, the snapshots A',
-B' :mod:`.pcm_snapshots`, the export of one network :mod:`.sspcm_export`.
-The losses of an iteration stay here: they call the PCM functions
-(:mod:`.pcm`) through this module's names, as :mod:`.hard_view` calls the
-warping functions (:mod:`.warp`) through its own;
-``tools/benchmark_sspcm.py`` times them there.
+Its configuration is :mod:`.sspcm_config`, the pseudo labels (teacher
+outputs in; the PCM, the masks and the hard view's targets out) and the
+consistency loss :mod:`.pseudo_labels`, the snapshots A', B'
+:mod:`.pcm_snapshots`, the predictions of several networks
+:mod:`.sspcm_predict`, the export of one network :mod:`.sspcm_export`. The
+steps of an iteration and the state across steps stay here.
 """
 import copy
 import math
@@ -18,24 +17,23 @@ import torch
 from mmengine.config import ConfigDict
 from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
-from mmengine.structures import PixelData
 from mmpose.registry import MODELS, TRANSFORMS
 from torch import Tensor, nn
 
 from ..base import ModelSpec, TrainableWrapper
 from .batch_norm import frozen_bn_statistics
-from .hard_view import HardView, build_hard_view, views_to_draw
-from .pcm import PCMResult, correct_pseudo_labels, heatmap_argmax
 from .pcm_snapshots import PCMSnapshots
-from .semi_data_preprocessor import BATCH_PARTS
-from .sspcm_config import (NETWORK_ATTRS, PREDICTABLE, build_semi_preprocessor,
-                           check_separate_optim_wrapper, check_update_scheme,
-                           merge_semi_test_cfg, merge_semi_train_cfg,
-                           network_cfg, network_configs)
+from .pseudo_labels import HeatmapPseudoLabels, PseudoLabels, mean_confidence
+from .sspcm_config import (NETWORK_ATTRS, build_semi_preprocessor,
+                           check_update_scheme, merge_semi_test_cfg,
+                           merge_semi_train_cfg, network_cfg, network_configs)
 from .sspcm_export import export_sspcm_student
+from .sspcm_predict import predict_networks
+from .sspcm_separate import split_semi_batch, train_step_separate
 
-#: The PCM statistics (log variables of every step, see ``_pcm_statistics``)
-#: that the model also averages per epoch (:meth:`take_pcm_epoch_means`).
+#: The PCM statistics (log variables of every step, see
+#: ``HeatmapPseudoLabels.statistics``) that the model also averages per epoch
+#: (:meth:`take_pcm_epoch_means`).
 PCM_EPOCH_STATISTICS = ('pcm_kept_fraction', 'pcm_inconsistency')
 
 
@@ -58,18 +56,12 @@ class SSPCMPoseEstimator(TrainableWrapper):
 
     The loss balance, the masks of steps 2-4 and how the snapshots
     normalise are ``semi_train_cfg`` keys
-    (:data:`.sspcm_config.DEFAULT_SEMI_TRAIN_CFG`);
-    ``configs/sspcm/_base_/sspcm_official_training.py`` sets them to the
-    paper's code: supervised terms x0.25 of mmpose's ``KeypointMSELoss``,
-    unsupervised terms 0.5 x the mean over all elements (2:1), A <-> B and C
-    masked where the mean of A's and B's maxima is <= 0.1, snapshots with
-    batch statistics.
+    (:data:`.sspcm_config.DEFAULT_SEMI_TRAIN_CFG`;
+    ``configs/sspcm/_base_/sspcm_official_training.py``: the paper's code).
 
     ``update_scheme='joint'`` sums all losses for one optimizer step (the
-    paper's code); ``'separate'`` makes the four steps four updates with one
-    optimizer per network (an ``OptimWrapperDict`` with keys A, B, C, see
-    ``SSPCMOptimWrapperConstructor``), each step using the networks as
-    updated by the steps before it.
+    paper's code); ``'separate'`` makes the four steps four updates, one
+    optimizer per network (:func:`.sspcm_separate.train_step_separate`).
 
     The model owns its state across steps; hooks only say when:
 
@@ -82,24 +74,17 @@ class SSPCMPoseEstimator(TrainableWrapper):
       ends) A' = A and B' = B;
     * the per-epoch means of the PCM statistics
       (:meth:`take_pcm_epoch_means`);
-    * the views drawn by :class:`SSPCMVisualizationHook`: after
-      :meth:`request_views`, the next step records them in
-      :attr:`recorded_views`.
+    * the views drawn by :class:`SSPCMVisualizationHook`: it records what
+      :meth:`pcm_pseudo_labels` returns in a step
+      (``mmpose_kd.utils.recorder.record_method_output``).
 
     It is a :class:`~mmpose_kd.models.base.TrainableWrapper`, as DWPose's
-    distiller: network specs resolved by ``resolve_model_spec``, the
-    snapshots held by ``hold_frozen``, the warm-up read from the training
-    progress that ``TrainingProgressHook`` sets, the finite-loss check of
-    ``parse_losses``. The deploy network is C
-    (``deploy_prefix = 'network_c.'``, :attr:`deploy_network`,
-    :meth:`deploy_network_cfg`).
-
-    ``predict`` (and ``mode='tensor'``, :meth:`deploy_forward`) uses one
-    network, C unless ``semi_test_cfg`` says otherwise (``SSPCMValLoop``
-    scores A, B, the A+B ensemble and C in one pass, as the paper's code
-    validates); each is a stock ``TopdownPoseEstimator``, and
-    :func:`export_sspcm_student` turns a checkpoint into its plain mmpose
-    checkpoint.
+    distiller (specs, ``hold_frozen``, training progress, finite losses);
+    the deploy network is C. ``predict`` and ``mode='tensor'``
+    (:meth:`deploy_forward`) use C unless ``semi_test_cfg`` says otherwise;
+    :meth:`predict_networks` scores several networks in one pass
+    (``SSPCMValLoop``), :func:`export_sspcm_student` makes a plain mmpose
+    checkpoint of one.
 
     Args:
         network_a: A, a stock mmpose ``TopdownPoseEstimator`` with a heatmap
@@ -151,24 +136,16 @@ class SSPCMPoseEstimator(TrainableWrapper):
         self.semi_test_cfg = merge_semi_test_cfg(semi_test_cfg)
 
         ssco_cfg = self.semi_train_cfg['cut_occlude']
-        self.cut_occlude = (
+        #: The pseudo labels and consistency loss of the unsupervised steps.
+        self.pseudo_labels = HeatmapPseudoLabels(
+            self.semi_train_cfg,
             TRANSFORMS.build(copy.deepcopy(ssco_cfg))
             if ssco_cfg is not None else None)
-        self.consistency_loss = MODELS.build(
-            dict(
-                type='MaskedHeatmapMSELoss',
-                loss_weight=1.0,
-                reduction=self.semi_train_cfg['unsup_loss_reduction']))
 
         # State across steps (see the class docstring).
         self._snapshots = PCMSnapshots(self)  # held by hold_frozen
         self._pcm_epoch_sums: Dict[str, Tensor] = {}
         self._pcm_epoch_steps = 0
-        self._views_requested = False
-        #: The views of the last training step if it was asked to record
-        #: them (:meth:`request_views`; CPU tensors, see
-        #: :func:`.hard_view.views_to_draw`), else None.
-        self.recorded_views: Optional[dict] = None
 
     # ------------------------------------------------------------------
     # Networks and the state kept across steps
@@ -216,11 +193,6 @@ class SSPCMPoseEstimator(TrainableWrapper):
         self._pcm_epoch_steps, self._pcm_epoch_sums = 0, {}
         return {name: float(total) / steps for name, total in sums.items()}
 
-    def request_views(self) -> None:
-        """Record the views of the next training step in
-        :attr:`recorded_views` (for :class:`SSPCMVisualizationHook`)."""
-        self._views_requested = True
-
     def export_state_dict(self, which: str = 'C') -> 'OrderedDict':
         """State dict of one network as a plain ``TopdownPoseEstimator``."""
         return export_sspcm_student(self.state_dict(), which)
@@ -257,8 +229,8 @@ class SSPCMPoseEstimator(TrainableWrapper):
         key = self.semi_test_cfg['predict_on']
         if mode == 'predict':
             if key == 'AB':
-                return self.predict_networks(inputs, data_samples,
-                                             ('AB', ))['AB']
+                return predict_networks(self, inputs, data_samples,
+                                        ('AB', ))['AB']
             return self._wrapped_network(key)(
                 inputs, data_samples, mode='predict')
         if key == 'AB':  # the ensemble's heatmaps, as predict decodes
@@ -270,79 +242,10 @@ class SSPCMPoseEstimator(TrainableWrapper):
 
     def predict_networks(self, inputs: Tensor, data_samples: list,
                          networks: Sequence[str]) -> Dict[str, list]:
-        """Predictions of several networks on one batch, for
-        :class:`SSPCMValLoop` (the paper's code scores A, B, their ensemble
-        and C in one validation pass: ``validate`` in
-        ``lib/core/function.py``).
-
-        Args:
-            inputs: the preprocessed images [N, C, H, W].
-            data_samples: their ``PoseDataSample``s.
-            networks: names among 'A', 'B', 'C' and 'AB'. 'AB' is the
-                ensemble of A and B as in the paper's code: the mean of A's
-                and B's heatmaps (each flip-averaged when the network's
-                ``test_cfg.flip_test`` is on), decoded by A's codec.
-
-        Returns:
-            ``{name: data samples with pred_instances}``; each name gets its
-            own copy of ``data_samples``.
-        """
-        unknown = [key for key in networks if key not in PREDICTABLE]
-        if unknown or not networks:
-            raise ValueError(
-                f'SSPCMPoseEstimator.predict_networks: networks must be a '
-                f'non-empty sequence of {list(PREDICTABLE)}, got '
-                f'{list(networks)}')
-        results = {}
-        heatmaps = {}
-        for key in ('A', 'B'):
-            if key in networks or 'AB' in networks:
-                results[key], heatmaps[key] = self._predict_with_heatmaps(
-                    key, inputs, _copy_samples(data_samples))
-        if 'AB' in networks:
-            if heatmaps['A'].shape != heatmaps['B'].shape:
-                raise ValueError(
-                    'SSPCMPoseEstimator: the A+B ensemble needs heatmaps of '
-                    f"one shape; A gives {tuple(heatmaps['A'].shape)}, B "
-                    f"gives {tuple(heatmaps['B'].shape)}")
-            network_a = self.get_network('A')
-            ensemble = 0.5 * heatmaps['A'] + 0.5 * heatmaps['B']
-            fields = ([PixelData(heatmaps=hm) for hm in ensemble]
-                      if network_a.test_cfg.get('output_heatmaps') else None)
-            results['AB'] = network_a.add_pred_to_datasample(
-                network_a.head.decode(ensemble), fields,
-                _copy_samples(data_samples))
-        if 'C' in networks:
-            results['C'] = self._wrapped_network('C')(
-                inputs, _copy_samples(data_samples), mode='predict')
-        return {key: results[key] for key in networks}
-
-    def _predict_with_heatmaps(self, key: str, inputs: Tensor,
-                               data_samples: list) -> Tuple[list, Tensor]:
-        """What ``TopdownPoseEstimator.predict`` does, also returning the
-        (flip-averaged) heatmaps [N, K, h, w] that it decodes."""
-        network = self.get_network(key)
-        test_cfg = network.test_cfg
-        if test_cfg.get('flip_test', False):
-            feats = [
-                network.extract_feat(inputs),
-                network.extract_feat(inputs.flip(-1))
-            ]
-        else:
-            feats = network.extract_feat(inputs)
-        preds = network.head.predict(
-            feats, data_samples, test_cfg=dict(test_cfg, output_heatmaps=True))
-        if not (isinstance(preds, tuple) and len(preds) == 2):
-            raise TypeError(
-                f'SSPCMPoseEstimator: network {key} has a head that returns '
-                'no heatmaps with test_cfg.output_heatmaps=True; the A+B '
-                'ensemble needs heatmap heads')
-        instances, fields = preds
-        heatmaps = torch.stack([field.heatmaps for field in fields])
-        samples = network.add_pred_to_datasample(
-            instances, fields if test_cfg.get('output_heatmaps') else None,
-            data_samples)
-        return samples, heatmaps
+        """``{name: data samples with pred_instances}`` of the networks
+        named ('A', 'B', 'C', 'AB'); see
+        :func:`.sspcm_predict.predict_networks`."""
+        return predict_networks(self, inputs, data_samples, networks)
 
     def train_step(self, data: dict, optim_wrapper: Union[OptimWrapper,
                                                           OptimWrapperDict]):
@@ -360,7 +263,7 @@ class SSPCMPoseEstimator(TrainableWrapper):
                     f'with keys {list(optim_wrapper.keys())}; use '
                     "update_scheme='separate' for one optimizer per network")
             return super().train_step(data, optim_wrapper)
-        return self._train_step_separate(data, optim_wrapper)
+        return train_step_separate(self, data, optim_wrapper)
 
     def loss(self, inputs: Dict[str, Tensor],
              data_samples: Dict[str, list]) -> Dict[str, Tensor]:
@@ -371,7 +274,7 @@ class SSPCMPoseEstimator(TrainableWrapper):
                 'its train_step; a wrapper called forward(mode="loss") '
                 'instead. Under DDP use model_wrapper_cfg=dict(type='
                 "'MMSeparateDistributedDataParallel').")
-        labeled_inputs, labeled_samples, easy = _split_semi_batch(
+        labeled_inputs, labeled_samples, easy = split_semi_batch(
             inputs, data_samples)
         losses = OrderedDict()
         for key in NETWORK_ATTRS:
@@ -379,7 +282,7 @@ class SSPCMPoseEstimator(TrainableWrapper):
                 self._supervised_losses(key, labeled_inputs, labeled_samples))
         heatmaps_a = self._teacher_heatmaps('A', easy)
         heatmaps_b = self._teacher_heatmaps('B', easy)
-        mean_ab = mean_confidence(heatmaps_a, heatmaps_b)
+        mean_ab = self.pseudo_labels.mean_confidence(heatmaps_a, heatmaps_b)
         losses['loss_mutual_b'] = self._mutual_loss('B', easy, heatmaps_a,
                                                     mean_ab)
         losses['loss_mutual_a'] = self._mutual_loss('A', easy, heatmaps_b,
@@ -388,59 +291,6 @@ class SSPCMPoseEstimator(TrainableWrapper):
         losses['loss_pcm_c'] = loss_c
         losses.update(stats)
         return losses
-
-    # ------------------------------------------------------------------
-    # The 'separate' scheme
-    # ------------------------------------------------------------------
-    def _train_step_separate(self, data: dict,
-                             optim_wrapper: OptimWrapperDict) -> dict:
-        check_separate_optim_wrapper(optim_wrapper)
-        data = self.data_preprocessor(data, True)
-        labeled_inputs, labeled_samples, easy = _split_semi_batch(
-            data['inputs'], data['data_samples'])
-        logged = OrderedDict()
-
-        # Step 1: each network on the labeled batch, own optimizer.
-        for key in NETWORK_ATTRS:
-            wrapper = optim_wrapper[key]
-            with wrapper.optim_context(self._wrapped_network(key)):
-                losses = self._supervised_losses(key, labeled_inputs,
-                                                 labeled_samples)
-            # parse_losses stops on a NaN/Inf before the update
-            wrapper.update_params(self.parse_losses(losses)[0])
-            logged.update(losses)
-
-        # Step 2: A teaches B. Step 3: the updated B teaches A.
-        for student, teacher in (('B', 'A'), ('A', 'B')):
-            teacher_heatmaps = self._teacher_heatmaps(teacher, easy)
-            mean_ab = None
-            if self.semi_train_cfg['mutual_conf_source'] == 'mean_ab':
-                # Both networks as they are at this step.
-                mean_ab = mean_confidence(
-                    teacher_heatmaps, self._teacher_heatmaps(student, easy))
-            wrapper = optim_wrapper[student]
-            with wrapper.optim_context(self._wrapped_network(student)):
-                loss = self._mutual_loss(student, easy, teacher_heatmaps,
-                                         mean_ab)
-            name = f'loss_mutual_{student.lower()}'
-            self.check_finite_losses({name: loss})
-            wrapper.update_params(loss)
-            logged[name] = loss
-
-        # Step 4: the updated A and B (and A', B') teach C through the PCM.
-        heatmaps_a = self._teacher_heatmaps('A', easy)
-        heatmaps_b = self._teacher_heatmaps('B', easy)
-        wrapper = optim_wrapper['C']
-        with wrapper.optim_context(self._wrapped_network('C')):
-            loss_c, stats = self._pcm_loss(easy, heatmaps_a, heatmaps_b)
-        self.check_finite_losses({'loss_pcm_c': loss_c})
-        wrapper.update_params(loss_c)
-        logged['loss_pcm_c'] = loss_c
-        logged.update(stats)
-
-        _, log_vars = self.parse_losses(
-            OrderedDict((k, v.detach()) for k, v in logged.items()))
-        return log_vars
 
     # ------------------------------------------------------------------
     # The pieces of an iteration
@@ -467,59 +317,31 @@ class SSPCMPoseEstimator(TrainableWrapper):
                      teacher_heatmaps: Tensor,
                      mean_ab_confidence: Optional[Tensor] = None) -> Tensor:
         """Dual-network consistency: ``student`` learns the other network's
-        easy-view heatmaps on its hard view (masked by
-        ``mutual_conf_thr``, on the teacher's confidence or on
-        ``mean_ab_confidence`` [N, K])."""
-        cfg = self.semi_train_cfg
-        keypoints, maxvals = heatmap_argmax(teacher_heatmaps)
-        # SSCO pastes around confident pseudo keypoints only.
-        confident = maxvals > cfg['conf_thr']
-        if cfg['mutual_conf_thr'] is None:
-            supervised = torch.ones_like(confident)
-        else:
-            if cfg['mutual_conf_source'] == 'mean_ab':
-                if mean_ab_confidence is None:
-                    raise RuntimeError(
-                        "_mutual_loss: mutual_conf_source='mean_ab' needs "
-                        'the mean confidence of A and B')
-                maxvals = mean_ab_confidence
-            supervised = maxvals > cfg['mutual_conf_thr']
-        view = self._hard_view(easy, teacher_heatmaps, keypoints, confident,
-                               supervised)
-        predicted = self._student_heatmaps(student, view.images)
-        _check_same_size(predicted, view.targets, student)
-        weight = cfg['mutual_loss_weight'] * self._unsup_ramp()
-        return weight * self.consistency_loss(predicted, view.targets,
-                                              view.loss_mask)
+        pseudo labels (:meth:`.HeatmapPseudoLabels.mutual`) on its hard
+        view."""
+        labels = self.pseudo_labels.mutual(easy, teacher_heatmaps,
+                                           mean_ab_confidence)
+        predicted = self._student_heatmaps(student, labels.view.images)
+        weight = self.semi_train_cfg['mutual_loss_weight'] * \
+            self._unsup_ramp()
+        return weight * self.pseudo_labels.loss(predicted, labels, student)
+
+    def pcm_pseudo_labels(self, easy: Tensor, heatmaps_a: Tensor,
+                          heatmaps_b: Tensor) -> PseudoLabels:
+        """C's pseudo labels (PCM-corrected, on C's hard view) from A's and
+        B's outputs on the easy view and the snapshots'; what
+        :class:`SSPCMVisualizationHook` records and draws."""
+        return self.pseudo_labels.corrected(easy, heatmaps_a, heatmaps_b,
+                                            *self._snapshot_heatmaps(easy))
 
     def _pcm_loss(self, easy: Tensor, heatmaps_a: Tensor,
                   heatmaps_b: Tensor) -> Tuple[Tensor, Dict[str, Tensor]]:
         """C learns the PCM-corrected pseudo labels on its own hard view."""
-        cfg = self.semi_train_cfg
-        heatmaps_a_prev, heatmaps_b_prev = self._snapshot_heatmaps(easy)
-        pcm = correct_pseudo_labels(
-            heatmaps_a,
-            heatmaps_b,
-            heatmaps_a_prev,
-            heatmaps_b_prev,
-            conf_thr=cfg['conf_thr'],
-            inconsistency_thr=cfg['inconsistency_thr'])
-        if cfg['pcm_conf_source'] == 'mean_ab':
-            keep = mean_confidence(heatmaps_a, heatmaps_b) > cfg['conf_thr']
-            if cfg['inconsistency_thr'] is not None:
-                keep = keep & (pcm.inconsistency < cfg['inconsistency_thr'])
-            pcm = pcm._replace(mask=keep)
-        view = self._hard_view(easy, pcm.heatmaps, pcm.keypoints, pcm.mask,
-                               pcm.mask)
-        predicted = self._student_heatmaps('C', view.images)
-        _check_same_size(predicted, view.targets, 'C')
-        loss = cfg['pcm_loss_weight'] * self._unsup_ramp() * \
-            self.consistency_loss(
-            predicted, view.targets, view.loss_mask)
-        self.recorded_views = (
-            views_to_draw(easy, view, pcm) if self._views_requested else None)
-        self._views_requested = False
-        stats = _pcm_statistics(pcm, view.loss_mask)
+        labels = self.pcm_pseudo_labels(easy, heatmaps_a, heatmaps_b)
+        predicted = self._student_heatmaps('C', labels.view.images)
+        loss = self.semi_train_cfg['pcm_loss_weight'] * self._unsup_ramp() * \
+            self.pseudo_labels.loss(predicted, labels, 'C')
+        stats = self.pseudo_labels.statistics(labels)
         self._add_to_pcm_epoch(stats)
         return loss, stats
 
@@ -530,21 +352,6 @@ class SSPCMPoseEstimator(TrainableWrapper):
             return self._heatmaps(network, hard_images, key)
         with frozen_bn_statistics(network):
             return self._heatmaps(network, hard_images, key)
-
-    def _hard_view(self, easy: Tensor, teacher_heatmaps: Tensor,
-                   keypoints: Tensor, ssco_valid: Tensor,
-                   supervised: Tensor) -> HardView:
-        """The hard view (:func:`.hard_view.build_hard_view`) with this
-        model's SSCO and ``semi_train_cfg``."""
-        return build_hard_view(
-            easy,
-            teacher_heatmaps,
-            keypoints,
-            ssco_valid,
-            supervised,
-            cut_occlude=self.cut_occlude,
-            hard_affine=self.semi_train_cfg['hard_affine'],
-            mask_out_of_view=self.semi_train_cfg['mask_out_of_view'])
 
     def _unsup_ramp(self) -> float:
         """Factor in [0, 1] on the unsupervised losses (warm-up):
@@ -571,28 +378,11 @@ class SSPCMPoseEstimator(TrainableWrapper):
 
     def _snapshot_heatmaps(self, images: Tensor
                            ) -> Tuple[Optional[Tensor], Optional[Tensor]]:
-        snapshots = self._snapshots.networks
-        if snapshots is None:
-            return None, None  # A' = A and B' = B until the first epoch ends
-        batch_statistics = self.semi_train_cfg['snapshot_bn_mode'] == 'train'
-        heatmaps = []
-        with torch.no_grad():
-            for snapshot, name in zip(snapshots, ("A'", "B'")):
-                if not batch_statistics:
-                    heatmaps.append(self._heatmaps(snapshot, images, name))
-                    continue
-                # The paper's code runs last_epoch_model in train mode: BN
-                # normalises with the batch statistics. Its running
-                # statistics stay as snapshotted, so the snapshot saved in
-                # checkpoints is the one taken at the epoch end.
-                was_training = snapshot.training
-                snapshot.train()
-                try:
-                    with frozen_bn_statistics(snapshot):
-                        heatmaps.append(self._heatmaps(snapshot, images, name))
-                finally:
-                    snapshot.train(was_training)
-        return tuple(heatmaps)
+        """A', B' outputs on ``images`` (None, None before the first
+        snapshot: A' = A and B' = B)."""
+        return self._snapshots.outputs(
+            images, self._heatmaps,
+            self.semi_train_cfg['snapshot_bn_mode'] == 'train')
 
     def _add_to_pcm_epoch(self, stats: Dict[str, Tensor]) -> None:
         # Summed in float64 on the device: no host sync in the step, and the
@@ -603,79 +393,14 @@ class SSPCMPoseEstimator(TrainableWrapper):
                 self._pcm_epoch_sums.get(name, 0.) + value
         self._pcm_epoch_steps += 1
 
-    # ------------------------------------------------------------------
-    # Helpers
-    # ------------------------------------------------------------------
     def _wrapped_network(self, key: str) -> nn.Module:
         """The network as registered (a DDP wrapper under
         MMSeparateDistributedDataParallel), to call through its forward."""
         return getattr(self, NETWORK_ATTRS[key])
 
-    @staticmethod
-    def _heatmaps(network: nn.Module, images: Tensor, name: str) -> Tensor:
-        heatmaps = network(images, None, mode='tensor')
-        if not isinstance(heatmaps, Tensor) or heatmaps.dim() != 4:
-            raise TypeError(
-                f'SSPCMPoseEstimator needs heatmap heads: network {name} '
-                f'returned {_describe(heatmaps)} instead of heatmaps '
-                '[N, K, H, W]')
-        return heatmaps
-
-
-# ----------------------------------------------------------------------
-# Module-level helpers (no state)
-# ----------------------------------------------------------------------
-def mean_confidence(heatmaps_a: Tensor, heatmaps_b: Tensor) -> Tensor:
-    """[N, K] mean of A's and B's heatmap maxima, computed as the paper's
-    code does (``(score1 + score2) / 2.0``, lib/models/my_pose_triple.py),
-    so that values at the threshold fall the same way."""
-    return (heatmaps_a.amax(dim=(-2, -1)) +
-            heatmaps_b.amax(dim=(-2, -1))) / 2.0
-
-
-def _copy_samples(data_samples: list) -> list:
-    """Own copies of the data samples: ``add_pred_to_datasample`` writes
-    into them, and each network's predictions go to its own evaluator."""
-    return [sample.clone() for sample in data_samples]
-
-
-def _pcm_statistics(pcm: PCMResult, loss_mask: Tensor) -> Dict[str, Tensor]:
-    """What the PCM did in this batch, for the log (no 'loss' in the names,
-    so mmengine logs them without adding them to the loss)."""
-    return OrderedDict(
-        pcm_kept_fraction=pcm.mask.float().mean().detach(),
-        pcm_inconsistency=pcm.inconsistency.float().mean().detach(),
-        pcm_confidence=pcm.confidence.float().mean().detach(),
-        pcm_snapshot_pair_fraction=(pcm.pair_index != 0).float().mean(),
-        pcm_supervised_fraction=loss_mask.float().mean().detach())
-
-
-def _split_semi_batch(inputs, data_samples) -> Tuple[Tensor, list, Tensor]:
-    if not (isinstance(inputs, dict) and set(inputs) == set(BATCH_PARTS)):
-        raise TypeError(
-            'SSPCMPoseEstimator trains on dict(labeled=..., unlabeled=...) '
-            'batches from SemiSupervisedEpochBasedTrainLoop through '
-            'SemiPoseDataPreprocessor; got inputs of type '
-            f'{_describe(inputs)}')
-    return inputs['labeled'], data_samples['labeled'], inputs['unlabeled']
-
-
-def _check_same_size(predicted: Tensor, targets: Tensor, name: str) -> None:
-    if predicted.shape != targets.shape:
-        raise ValueError(
-            f'SSPCMPoseEstimator: network {name} predicts heatmaps of shape '
-            f'{tuple(predicted.shape)} but its pseudo labels have shape '
-            f'{tuple(targets.shape)}; A, B and C need the same input size, '
-            'keypoints and heatmap size')
-
-
-def _describe(value) -> str:
-    shape = getattr(value, 'shape', None)
-    if shape is not None:
-        return f'{type(value).__name__} of shape {tuple(shape)}'
-    if isinstance(value, (list, tuple)):
-        return f'{type(value).__name__} of length {len(value)}'
-    return type(value).__name__
+    def _heatmaps(self, network: nn.Module, images: Tensor,
+                  name: str) -> Tensor:
+        return self.pseudo_labels.network_outputs(network, images, name)
 
 
 __all__ = [

@@ -5,17 +5,27 @@ transform so that targets and student inputs stay aligned).
 
 Conventions
 -----------
-``theta`` [N, 2, 3] is what :func:`torch.nn.functional.affine_grid` takes with
-``align_corners=False``: it maps a pixel of the *output* (warped) image, in
-normalised coordinates, to the place in the *input* it is sampled from. The
-normalised coordinate of the pixel centre with index ``x`` in a row of width
-``W`` is ``(2 x + 1) / W - 1``; this depends only on the fraction of the image
-width, so the same ``theta`` warps a 256x192 image and its 64x48 heatmaps
-identically. :func:`sample_hard_affine` builds ``theta`` from a rotation and a
-scale about the image centre *in pixels* (it is told the aspect ratio), so a
-rotation stays a rotation on non-square images, unlike the paper's code, which
-puts the 2x2 rotation straight into normalised coordinates (a shear for
-192x256).
+This module is the one place of SSPCM's coordinate conventions:
+
+* Image pixels: (x, y) with pixel centres at integer positions, so an image
+  of width ``W`` spans ``[-0.5, W - 0.5]`` (:func:`points_inside`).
+* ``theta`` [N, 2, 3] is what :func:`torch.nn.functional.affine_grid` takes
+  with ``align_corners=False``: it maps a pixel of the *output* (warped)
+  tensor, in normalised coordinates, to the place in the *input* it is
+  sampled from. The pixel centre with index ``x`` in a row of width ``W``
+  has the normalised coordinate ``(2 x + 1) / W - 1``
+  (:func:`warp_points`). :func:`sample_hard_affine` builds ``theta`` from
+  a rotation and a scale about the image centre *in pixels* (it is told the
+  aspect ratio), so a rotation stays a rotation on non-square images,
+  unlike the paper's code, which puts the 2x2 rotation straight into
+  normalised coordinates (a shear for 192x256).
+* Heatmaps follow mmpose's codecs: heatmap pixel ``j`` is image pixel
+  ``stride * j`` (:func:`heatmap_to_image_px`). The images' ``theta``
+  applied to heatmaps as they are would instead treat heatmap pixel ``j``
+  as the image point ``stride * j + (stride - 1) / 2`` (the pixel centres
+  of an evenly downsampled image), a shift of ``(stride - 1) / 2`` that
+  rotation and scale move the targets by; :func:`heatmap_theta` gives the
+  ``theta`` for heatmaps that keeps them aligned with the images exactly.
 """
 from typing import Optional, Sequence, Tuple, Union
 
@@ -112,8 +122,10 @@ def warp_images(images: Tensor, theta: Tensor) -> Tensor:
 
 
 def warp_heatmaps(heatmaps: Tensor, theta: Tensor) -> Tensor:
-    """Warp [N, K, h, w] heatmaps by the same ``theta`` as the images; any
-    resolution with the images' aspect ratio stays aligned with them."""
+    """Warp [N, K, h, w] heatmaps by ``theta`` (bilinear, zeros outside).
+    For mmpose's heatmaps, pass :func:`heatmap_theta` of the images'
+    ``theta`` to stay aligned with the warped images (see the module
+    docstring)."""
     return _warp(heatmaps, theta, 'heatmaps')
 
 
@@ -154,6 +166,42 @@ def warp_points(points_xy: Tensor, theta: Tensor, size_hw: SizeHW) -> Tensor:
     return pixel.reshape(shape)
 
 
+def heatmap_to_image_px(points: Tensor, heatmap_size: Sequence[int],
+                        image_size: Sequence[int]) -> Tensor:
+    """(x, y) heatmap pixels -> input image pixels, in mmpose's heatmap
+    convention: heatmap pixel ``j`` is image pixel ``stride * j`` (the
+    MSRAHeatmap codec encodes ``keypoints / stride``)."""
+    scale = points.new_tensor(
+        [image_size[1] / heatmap_size[1], image_size[0] / heatmap_size[0]])
+    return points * scale
+
+
+def heatmap_theta(theta: Tensor, image_size: Sequence[int],
+                  heatmap_size: Sequence[int]) -> Tensor:
+    """``theta`` for heatmaps in mmpose's convention, from the images'.
+
+    ``warp_heatmaps`` with the images' ``theta`` treats heatmap pixel ``j``
+    as the image point ``stride * j + (stride - 1) / 2`` (pixel centres of
+    an evenly downsampled image); mmpose's codecs put it at
+    ``stride * j``. Shifting by that offset ``d`` (normalised) on both
+    sides, ``theta_hm(n) = theta(n - d) + d``, keeps targets and images
+    aligned exactly under rotation and scale.
+    """
+    height, width = image_size
+    offset = theta.new_tensor([(width / heatmap_size[1] - 1.) / width,
+                               (height / heatmap_size[0] - 1.) / height])
+    linear = theta[:, :, :2]
+    shift = theta[:, :, 2] + offset - linear @ offset
+    return torch.cat((linear, shift[..., None]), dim=-1)
+
+
+def points_inside(points: Tensor, size_hw: Sequence[int]) -> Tensor:
+    """[..., 2] (x, y) image pixels -> [...] bool, inside an image of
+    ``size_hw`` (pixel centres at integers, so the border is at -0.5)."""
+    limit = points.new_tensor([size_hw[1], size_hw[0]]) - 0.5
+    return ((points >= -0.5) & (points <= limit)).all(dim=-1)
+
+
 def _warp(tensor: Tensor, theta: Tensor, name: str) -> Tensor:
     if tensor.dim() != 4:
         raise ValueError(f'{name} must be [N, C, H, W], got shape '
@@ -174,5 +222,5 @@ def _warp(tensor: Tensor, theta: Tensor, name: str) -> Tensor:
 
 __all__ = [
     'sample_hard_affine', 'affine_theta', 'warp_images', 'warp_heatmaps',
-    'warp_points'
+    'warp_points', 'heatmap_to_image_px', 'heatmap_theta', 'points_inside'
 ]

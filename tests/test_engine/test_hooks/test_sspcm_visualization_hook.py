@@ -99,4 +99,5 @@ def test_runner_writes_pictures_every_interval(tmp_path):
         str(tmp_path / 'work' / '*' / 'vis_data' / 'vis_image' /
             'sspcm_views_2.png'))
     # drawn from the model's record of that step
-    assert runner.model.recorded_views['hard_images'].shape[-2:] == (64, 48)
+    hook, = [h for h in runner.hooks if isinstance(h, SSPCMVisualizationHook)]
+    assert hook.last_views['hard_images'].shape[-2:] == (64, 48)

@@ -460,7 +460,7 @@ def test_exported_student_runs_in_mmpose_inferencer(teacher_ckpt, tmp_path):
 
 # --------------------------------------------------------------- autocast
 def test_teacher_autocast_auto_follows_the_device(monkeypatch):
-    from mmpose_kd.models.distillers import dwpose_distiller as module
+    from mmpose_kd.models.distillers import teacher_precision as module
     monkeypatch.setattr(module, 'native_bf16', lambda device_type: True)
     assert module.resolve_autocast_dtype('auto', 'cpu') is torch.bfloat16
     monkeypatch.setattr(module, 'native_bf16', lambda device_type: False)
@@ -473,7 +473,7 @@ def test_teacher_autocast_runs_the_teacher_in_that_dtype(
         teacher_ckpt, monkeypatch):
     """The backbone runs under autocast; the head in fp32 on fp32
     features, so the logits the student matches keep full precision."""
-    from mmpose_kd.models.distillers import dwpose_distiller as module
+    from mmpose_kd.models.distillers import teacher_precision as module
     model = MODELS.build(distiller_cfg(teacher_ckpt, teacher_autocast='auto'))
     seen = {}
     model.teacher.backbone.register_forward_hook(

@@ -12,11 +12,14 @@ from mmpose.testing import get_packed_inputs
 from mmpose.utils import register_all_modules
 
 import mmpose_kd  # noqa: F401
+from mmpose_kd.models.semi import pseudo_labels as pseudo_labels_module
 from mmpose_kd.models.semi import sspcm as sspcm_module
-from mmpose_kd.models.semi.hard_view import heatmap_to_image_px
+from mmpose_kd.models.semi.hard_view import views_to_draw
 from mmpose_kd.models.semi.pcm import correct_pseudo_labels
 from mmpose_kd.models.semi.sspcm import SSPCMPoseEstimator
 from mmpose_kd.models.semi.sspcm_export import export_sspcm_student
+from mmpose_kd.models.semi.warp import heatmap_to_image_px
+from mmpose_kd.utils.recorder import record_method_output
 from toy_models import heatmap_cfg
 
 register_all_modules()
@@ -261,10 +264,10 @@ def _forced_mask_pcm(keep):
 
 def _c_hard_view_gradient(model, monkeypatch, keep):
     """Gradient of loss_pcm_c w.r.t. C's heatmaps on its hard view."""
-    monkeypatch.setattr(sspcm_module, 'correct_pseudo_labels',
+    monkeypatch.setattr(pseudo_labels_module, 'correct_pseudo_labels',
                         _forced_mask_pcm(keep))
     outputs = []
-    heatmaps = SSPCMPoseEstimator._heatmaps
+    heatmaps = model._heatmaps
 
     def record(network, images, name):
         out = heatmaps(network, images, name)
@@ -310,7 +313,7 @@ def test_pcm_gets_snapshot_heatmaps_once_set(monkeypatch):
         return correct_pseudo_labels(hm_a, hm_b, hm_a_prev, hm_b_prev,
                                      **kwargs)
 
-    monkeypatch.setattr(sspcm_module, 'correct_pseudo_labels', spy)
+    monkeypatch.setattr(pseudo_labels_module, 'correct_pseudo_labels', spy)
     data = model.data_preprocessor(semi_batch(), True)
     model.loss(data['inputs'], data['data_samples'])
     # before any snapshot: A' = A, B' = B (None means "the live network")
@@ -425,18 +428,19 @@ def test_visuals_recorded_only_when_requested():
     model = build()
     wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0))
     model.train_step(semi_batch(), wrapper)
-    assert model.recorded_views is None
-    model.request_views()
-    model.train_step(semi_batch(num_unlabeled=3), wrapper)
-    visuals = model.recorded_views
+    assert 'pcm_pseudo_labels' not in vars(model)
+    with record_method_output(model, 'pcm_pseudo_labels') as recorder:
+        model.train_step(semi_batch(num_unlabeled=3), wrapper)
+    visuals = views_to_draw(*recorder.output)
     assert visuals['easy_images'].shape == (3, 3, SIZE, SIZE)
     assert visuals['hard_images'].shape == (3, 3, SIZE, SIZE)
     assert visuals['keypoints_easy'].shape == (3, K, 2)
     assert visuals['kept'].dtype == torch.bool
     assert visuals['patch_boxes'].shape == (3, 2, 4)
-    # the request held for one step: the next one records nothing
+    # the recording held for one step: the next one records nothing
     model.train_step(semi_batch(), wrapper)
-    assert model.recorded_views is None
+    assert len(recorder.outputs) == 1
+    assert 'pcm_pseudo_labels' not in vars(model)
 
 
 def test_heatmap_to_image_px_follows_mmpose_codecs():
@@ -569,9 +573,8 @@ def test_warped_targets_stay_on_the_warped_keypoints():
     the hard affine, the target peak must sit at warped(p) / stride."""
     from mmpose.codecs import MSRAHeatmap
 
-    from mmpose_kd.models.semi.hard_view import heatmap_theta
-    from mmpose_kd.models.semi.warp import (affine_theta, warp_heatmaps,
-                                            warp_points)
+    from mmpose_kd.models.semi.warp import (affine_theta, heatmap_theta,
+                                            warp_heatmaps, warp_points)
     image_hw, heatmap_hw = (128, 96), (32, 24)
     codec = MSRAHeatmap(input_size=(96, 128), heatmap_size=(24, 32), sigma=2)
     point = torch.tensor([[40.0, 72.0]])  # on the heatmap grid: (10, 18)

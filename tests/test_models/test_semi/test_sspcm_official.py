@@ -213,7 +213,7 @@ def test_official_total_loss_equals_the_papers_formula(monkeypatch):
 def _student_keypoint_gradient(model, monkeypatch, loss_name, student):
     _with_hand_teachers(model, monkeypatch)
     outputs = []
-    heatmaps = SSPCMPoseEstimator._heatmaps
+    heatmaps = model._heatmaps
 
     def record(network, images, name):
         out = heatmaps(network, images, name)

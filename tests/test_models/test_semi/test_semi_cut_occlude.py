@@ -1,10 +1,10 @@
 """Tests of SemiCutOcclude
-(mmpose_kd/datasets/transforms/semi_cut_occlude.py)."""
+(mmpose_kd/models/semi/semi_cut_occlude.py)."""
 import numpy as np
 import pytest
 import torch
 
-from mmpose_kd.datasets.transforms.semi_cut_occlude import SemiCutOcclude
+from mmpose_kd.models.semi.semi_cut_occlude import SemiCutOcclude
 
 H, W = 40, 30  # non-square on purpose: swapped x/y would index wrongly
 
@@ -371,9 +371,10 @@ def released_cutmix(image, joints, draws, jitter_std):
 
 
 def official_draws(ssco, num, num_kpts, seed):
-    from mmpose_kd.datasets.transforms.semi_cut_occlude import _Random
+    from mmpose_kd.models.semi.semi_cut_occlude import _Random
+    from mmpose_kd.models.semi.semi_cut_occlude_official import official_draws
     rand = _Random(torch.Generator().manual_seed(seed), torch.device('cpu'))
-    return ssco._official_draws(num, num_kpts, rand)
+    return official_draws(ssco, num, num_kpts, rand)
 
 
 @pytest.mark.parametrize('size_hw', [(H, W), (64, 48), (256, 192)])
