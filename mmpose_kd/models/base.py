@@ -229,9 +229,6 @@ class TrainableWrapper(BaseModel):
             int(step), int(max_steps),
             None if iteration is None else int(iteration))
 
-    #: The name DWPose code and scripts used before (same method).
-    set_progress = set_training_progress
-
     @property
     def training_progress(self) -> Optional[TrainingProgress]:
         """The last :class:`TrainingProgress` set, or ``None``."""
