@@ -3,7 +3,8 @@ a student learns from (:class:`HardView`) and the copy of it that
 :class:`SSPCMVisualizationHook` draws.
 
 :func:`build_hard_view` builds it (SSCO, then one affine ``theta`` for
-images and heatmaps), calling the warping functions and coordinate helpers
+images and heatmaps), :func:`build_keypoint_hard_view` for pseudo labels
+given as keypoints, calling the warping functions and coordinate helpers
 of :mod:`.warp` (where the one coordinate convention lives) through this
 module's names, which ``tools/benchmark_sspcm.py`` times.
 """
@@ -20,7 +21,9 @@ from .warp import (heatmap_theta, heatmap_to_image_px, points_inside,
 class HardView(NamedTuple):
     """A student's hard view of the unlabeled batch and its targets."""
     images: Tensor  # [N, C, H, W] the student's input
-    targets: Tensor  # [N, K, h, w] teacher heatmaps warped like the images
+    # [N, K, h, w] teacher heatmaps warped like the images, or [N, K, 2] the
+    # pseudo keypoints moved into the hard view (build_keypoint_hard_view)
+    targets: Tensor
     loss_mask: Tensor  # [N, K] bool, keypoints that are supervised
     occluded: Tensor  # [N, C, H, W] easy view after SSCO, before the affine
     patch_boxes: Tensor  # [N, P, 4] SSCO pasted boxes in ``occluded``
@@ -84,10 +87,35 @@ def build_hard_view(easy: Tensor,
         mask_out_of_view: drop from the loss mask the keypoints that the
             affine moves out of the view.
     """
-    num, _, height, width = easy.shape
+    height, width = easy.shape[-2:]
     heatmap_size = teacher_heatmaps.shape[-2:]
     keypoints_px = heatmap_to_image_px(keypoints, heatmap_size,
                                        (height, width))
+    view = build_keypoint_hard_view(easy, keypoints_px, ssco_valid, supervised,
+                                    cut_occlude, hard_affine, mask_out_of_view)
+    return view._replace(
+        targets=warp_heatmaps(
+            teacher_heatmaps,
+            heatmap_theta(view.theta, (height, width), heatmap_size)))
+
+
+def build_keypoint_hard_view(easy: Tensor,
+                             keypoints_px: Tensor,
+                             ssco_valid: Tensor,
+                             supervised: Tensor,
+                             cut_occlude: Optional[Callable],
+                             hard_affine: dict,
+                             mask_out_of_view: bool = True) -> HardView:
+    """The hard view of :func:`build_hard_view` for pseudo labels given as
+    keypoints (any head; :class:`.coordinate_pseudo_labels.
+    CoordinatePseudoLabels`): SSCO around them, one random affine for the
+    images, and the same affine moving the keypoints.
+
+    ``keypoints_px`` [N, K, 2] are in easy-view image pixels; the returned
+    ``targets`` are those keypoints moved into the hard view [N, K, 2], which
+    the student's codec encodes. Other arguments as :func:`build_hard_view`.
+    """
+    num, _, height, width = easy.shape
     if cut_occlude is not None:
         occluded, boxes = cut_occlude(easy, keypoints_px, ssco_valid)
     else:
@@ -95,15 +123,13 @@ def build_hard_view(easy: Tensor,
         boxes = torch.zeros(num, 0, 4, dtype=torch.long, device=easy.device)
     theta = sample_hard_affine(
         num, height, width, device=easy.device, **hard_affine)
-    targets = warp_heatmaps(
-        teacher_heatmaps, heatmap_theta(theta, (height, width), heatmap_size))
+    moved = warp_points(keypoints_px, theta, (height, width))
     loss_mask = supervised.bool()
     if mask_out_of_view:
-        moved = warp_points(keypoints_px, theta, (height, width))
         loss_mask = loss_mask & points_inside(moved, (height, width))
     return HardView(
         images=warp_images(occluded, theta),
-        targets=targets,
+        targets=moved,
         loss_mask=loss_mask,
         occluded=occluded,
         patch_boxes=boxes,

@@ -17,7 +17,7 @@ per-keypoint reference (for tests and the benchmark), not for training.
 import functools
 import inspect
 import math
-from typing import Callable, NamedTuple, Optional, Tuple
+from typing import Callable, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 from torch import Tensor
@@ -39,8 +39,11 @@ class PCMResult(NamedTuple):
     """Output of :func:`correct_pseudo_labels` (all indexed [N, K, ...]).
 
     Attributes:
-        heatmaps: [N, K, H, W] mean of the chosen pair's heatmaps.
-        keypoints: [N, K, 2] (x, y) argmax of ``heatmaps`` in heatmap pixels.
+        heatmaps: [N, K, H, W] mean of the chosen pair's heatmaps (None
+            from :func:`correct_keypoints`).
+        keypoints: [N, K, 2] (x, y) argmax of ``heatmaps`` in heatmap pixels
+            (:func:`correct_keypoints`: the mean of the chosen pair's
+            keypoints in input-image pixels).
         mask: [N, K] bool, True where the pseudo label is kept.
         inconsistency: [N, K] chosen pair's argmax distance / heatmap diagonal.
         pair_index: [N, K] long, 0: (A,B) 1: (A',B) 2: (A,B') 3: (A',B').
@@ -155,6 +158,89 @@ def correct_pseudo_labels(
 
     # Squared distances are exact on integer pixel positions, so the argmin
     # (first minimum on ties) does not depend on sqrt rounding.
+    pair = _choose_pairs((xy_a, xy_b, xy_a_prev, xy_b_prev),
+                         (val_a, val_b, val_a_prev, val_b_prev))
+    fused = _fuse_chosen_pair(hm_a, hm_b, hm_a_prev, hm_b_prev,
+                              pair.uses_a_prev, pair.uses_b_prev)
+    inconsistency = pair.min_sq_dist.sqrt() / math.hypot(height, width)
+    mask = _keep_mask(pair.confidence, inconsistency, conf_thr,
+                      inconsistency_thr)
+    keypoints, _ = heatmap_argmax(fused)
+    return PCMResult(fused, keypoints, mask, inconsistency, pair.index,
+                     pair.confidence)
+
+
+def correct_keypoints(
+    keypoints: Sequence[Optional[Tensor]],
+    scores: Sequence[Optional[Tensor]],
+    image_size: Sequence[int],
+    conf_thr: float = DEFAULT_CONF_THR,
+    inconsistency_thr: Optional[float] = (DEFAULT_INCONSISTENCY_THR)
+) -> PCMResult:
+    """The PCM in coordinate space, for heads that are not heatmaps (e.g.
+    SimCC): the same choice among (A, B), (A', B), (A, B'), (A', B') as
+    :func:`correct_pseudo_labels`, on decoded keypoints.
+
+    Args:
+        keypoints: (A, B, A', B') decoded keypoints [N, K, 2] in input-image
+            pixels; A' or B' None stands for A or B (no snapshot yet).
+        scores: their confidences [N, K], in the same order.
+        image_size: (height, width) of the input images: the inconsistency
+            is the chosen pair's distance over the image diagonal (the
+            heatmap PCM's distance over the heatmap diagonal is the same
+            fraction).
+        conf_thr, inconsistency_thr: as :func:`correct_pseudo_labels`.
+
+    Returns:
+        PCMResult with ``heatmaps=None`` and ``keypoints`` the mean of the
+        chosen pair's keypoints (input-image pixels).
+    """
+    if len(keypoints) != 4 or len(scores) != 4:
+        raise ValueError('correct_keypoints takes the keypoints and scores '
+                         "of (A, B, A', B'), 4 each; got "
+                         f'{len(keypoints)} and {len(scores)}')
+    keypoints = [
+        k if k is not None else keypoints[i % 2]
+        for i, k in enumerate(keypoints)
+    ]
+    scores = [
+        s if s is not None else scores[i % 2] for i, s in enumerate(scores)
+    ]
+    for name, xy, score in zip(("A", "B", "A'", "B'"), keypoints, scores):
+        if xy.dim() != 3 or xy.shape[-1] != 2 or \
+                xy.shape != keypoints[0].shape or \
+                score.shape != xy.shape[:2]:
+            raise ValueError(
+                f'correct_keypoints: {name} has keypoints of shape '
+                f'{tuple(xy.shape)} and scores of shape '
+                f'{tuple(score.shape)}; all four need [N, K, 2] and [N, K] '
+                f'as A ({tuple(keypoints[0].shape)})')
+    pair = _choose_pairs(keypoints, scores)
+    xy_a, xy_b, xy_a_prev, xy_b_prev = keypoints
+    first = torch.where(pair.uses_a_prev[..., None], xy_a_prev, xy_a)
+    second = torch.where(pair.uses_b_prev[..., None], xy_b_prev, xy_b)
+    inconsistency = pair.min_sq_dist.sqrt() / math.hypot(*image_size)
+    mask = _keep_mask(pair.confidence, inconsistency, conf_thr,
+                      inconsistency_thr)
+    return PCMResult(None, 0.5 * (first + second), mask, inconsistency,
+                     pair.index, pair.confidence)
+
+
+class _ChosenPairs(NamedTuple):
+    index: Tensor  # [N, K] long, see PAIR_NAMES
+    uses_a_prev: Tensor  # [N, K] bool
+    uses_b_prev: Tensor  # [N, K] bool
+    min_sq_dist: Tensor  # [N, K] squared distance of the chosen pair
+    confidence: Tensor  # [N, K] mean confidence of the chosen pair
+
+
+def _choose_pairs(positions: Sequence[Tensor],
+                  confidences: Sequence[Tensor]) -> _ChosenPairs:
+    """Of (A, B), (A', B), (A, B'), (A', B') the pair whose positions lie
+    closest (the first on ties), from the positions [N, K, 2] and
+    confidences [N, K] of A, B, A', B' in that order."""
+    xy_a, xy_b, xy_a_prev, xy_b_prev = positions
+    val_a, val_b, val_a_prev, val_b_prev = confidences
     sq_dist = torch.stack((
         _squared_distance(xy_a, xy_b),
         _squared_distance(xy_a_prev, xy_b),
@@ -163,21 +249,13 @@ def correct_pseudo_labels(
     ),
                           dim=-1)
     min_sq_dist, pair_index = sq_dist.min(dim=-1)
-
     uses_a_prev = pair_index % 2 == 1
     uses_b_prev = pair_index >= 2
-
-    fused = _fuse_chosen_pair(hm_a, hm_b, hm_a_prev, hm_b_prev, uses_a_prev,
-                              uses_b_prev)
-
     confidence = 0.5 * (
         torch.where(uses_a_prev, val_a_prev, val_a) +
         torch.where(uses_b_prev, val_b_prev, val_b))
-    inconsistency = min_sq_dist.sqrt() / math.hypot(height, width)
-    mask = _keep_mask(confidence, inconsistency, conf_thr, inconsistency_thr)
-    keypoints, _ = heatmap_argmax(fused)
-    return PCMResult(fused, keypoints, mask, inconsistency, pair_index,
-                     confidence)
+    return _ChosenPairs(pair_index, uses_a_prev, uses_b_prev, min_sq_dist,
+                        confidence)
 
 
 def _with_arguments_of(reference: Callable) -> Callable:

@@ -1,14 +1,22 @@
-"""SSPCM's pseudo labels from heatmap teachers (Huang et al., CVPR 2023,
-Sec. 3.1-3.3): teacher outputs on the easy view in, the student's hard view
-with its targets and loss mask out.
+"""SSPCM's pseudo labels (Huang et al., CVPR 2023, Sec. 3.1-3.3): teacher
+outputs on the easy view in, the student's hard view with its targets and
+loss mask out.
 
-:class:`HeatmapPseudoLabels` is what :class:`~.sspcm.SSPCMPoseEstimator`
-asks for the pseudo labels of a step: :meth:`~HeatmapPseudoLabels.mutual`
-(A <-> B, dual networks), :meth:`~HeatmapPseudoLabels.corrected` (C, the
-PCM's choice among (A, B), (A', B), (A, B'), (A', B') and its fusion,
-:mod:`.pcm`) and :meth:`~HeatmapPseudoLabels.loss` (the consistency loss of
-a student's prediction against them). Another output type (e.g. SimCC) is
-another class with these methods, beside this one.
+A pseudo-label path is what :class:`~.sspcm.SSPCMPoseEstimator` asks for
+the pseudo labels of a step (:class:`PseudoLabelPath`):
+``teacher_outputs`` / ``student_outputs`` (a network's outputs as a teacher
+and as a student), ``mutual`` (A <-> B, dual networks), ``corrected`` (C,
+the PCM's choice among (A, B), (A', B), (A, B'), (A', B') and its fusion,
+:mod:`.pcm`) and ``loss`` (the consistency loss of a student's prediction
+against them). Two paths exist, chosen by ``semi_train_cfg.pseudo_labels``
+(:func:`build_pseudo_labels`):
+
+* :class:`HeatmapPseudoLabels` (heatmap heads, the paper's code): the PCM
+  fuses heatmaps, the hard view warps them, the loss is a masked MSE;
+* :class:`~.coordinate_pseudo_labels.CoordinatePseudoLabels` (any head,
+  e.g. RTMPose's SimCC): teachers' outputs decoded by their own codecs, the
+  PCM in coordinate space, keypoints moved by the hard view's affine and
+  encoded by the student's own codec, the student head's own loss.
 
 The PCM functions (:mod:`.pcm`) are called through this module's names,
 which ``tools/benchmark_sspcm.py`` times.
@@ -31,14 +39,13 @@ class PseudoLabels(NamedTuple):
     pcm: Optional[PCMResult] = None  # the PCM's choice (C's labels only)
 
 
-class HeatmapPseudoLabels:
-    """Pseudo labels from heatmap teachers, and the consistency loss
-    (``MaskedHeatmapMSELoss``) of a student's heatmaps against them.
+class PseudoLabelPath:
+    """What the pseudo-label paths share: the merged ``semi_train_cfg``,
+    the SSCO transform and the PCM statistics of the log.
 
     Args:
         semi_train_cfg: the estimator's merged ``semi_train_cfg`` (its
-            masks, thresholds, ``hard_affine``, ``mask_out_of_view`` and
-            ``unsup_loss_reduction``).
+            masks, thresholds, ``hard_affine``, ``mask_out_of_view``).
         cut_occlude: the SSCO transform (``SemiCutOcclude``), or None.
     """
 
@@ -47,6 +54,57 @@ class HeatmapPseudoLabels:
                  cut_occlude: Optional[Callable] = None):
         self.cfg = semi_train_cfg
         self.cut_occlude = cut_occlude
+
+    @staticmethod
+    def statistics(labels: PseudoLabels) -> Dict[str, Tensor]:
+        """What the PCM did in this batch, for the log (no 'loss' in the
+        names, so mmengine logs them without adding them to the loss)."""
+        pcm, loss_mask = labels.pcm, labels.view.loss_mask
+        return OrderedDict(
+            pcm_kept_fraction=pcm.mask.float().mean().detach(),
+            pcm_inconsistency=pcm.inconsistency.float().mean().detach(),
+            pcm_confidence=pcm.confidence.float().mean().detach(),
+            pcm_snapshot_pair_fraction=(pcm.pair_index != 0).float().mean(),
+            pcm_supervised_fraction=loss_mask.float().mean().detach())
+
+    def _supervised(self, confidence: Tensor,
+                    mean_ab_confidence: Optional[Tensor]) -> Tensor:
+        """[N, K] keypoints a mutual (A <-> B) loss supervises:
+        ``mutual_conf_thr`` on the teacher's confidence or on the mean of
+        A's and B's (``mutual_conf_source``); all when the threshold is
+        None."""
+        cfg = self.cfg
+        if cfg['mutual_conf_thr'] is None:
+            return torch.ones_like(confidence, dtype=torch.bool)
+        if cfg['mutual_conf_source'] == 'mean_ab':
+            if mean_ab_confidence is None:
+                raise RuntimeError(
+                    "_mutual_loss: mutual_conf_source='mean_ab' needs "
+                    'the mean confidence of A and B')
+            confidence = mean_ab_confidence
+        return confidence > cfg['mutual_conf_thr']
+
+    def _keep_mean_ab(self, pcm: PCMResult, mean_ab: Tensor) -> PCMResult:
+        """``pcm_conf_source='mean_ab'``: C's keep mask from the mean of the
+        live A's and B's confidences (and the inconsistency filter)."""
+        keep = mean_ab > self.cfg['conf_thr']
+        if self.cfg['inconsistency_thr'] is not None:
+            keep = keep & (pcm.inconsistency < self.cfg['inconsistency_thr'])
+        return pcm._replace(mask=keep)
+
+
+class HeatmapPseudoLabels(PseudoLabelPath):
+    """Pseudo labels from heatmap teachers, and the consistency loss
+    (``MaskedHeatmapMSELoss``, reduced by ``unsup_loss_reduction``) of a
+    student's heatmaps against them (the paper's code).
+
+    Args: as :class:`PseudoLabelPath`.
+    """
+
+    def __init__(self,
+                 semi_train_cfg: dict,
+                 cut_occlude: Optional[Callable] = None):
+        super().__init__(semi_train_cfg, cut_occlude)
         self.consistency_loss = MODELS.build(
             dict(
                 type='MaskedHeatmapMSELoss',
@@ -65,6 +123,11 @@ class HeatmapPseudoLabels:
                 '[N, K, H, W]')
         return heatmaps
 
+    #: A heatmap network's outputs are the same as a teacher and as a
+    #: student: its heatmaps.
+    teacher_outputs = network_outputs
+    student_outputs = network_outputs
+
     @staticmethod
     def mean_confidence(outputs_a: Tensor, outputs_b: Tensor) -> Tensor:
         """[N, K] mean of A's and B's confidences (:func:`mean_confidence`).
@@ -78,20 +141,10 @@ class HeatmapPseudoLabels:
         """Dual-network pseudo labels: the teacher's easy-view heatmaps on
         the student's hard view (masked by ``mutual_conf_thr``, on the
         teacher's confidence or on ``mean_ab_confidence`` [N, K])."""
-        cfg = self.cfg
         keypoints, maxvals = heatmap_argmax(teacher_outputs)
         # SSCO pastes around confident pseudo keypoints only.
-        confident = maxvals > cfg['conf_thr']
-        if cfg['mutual_conf_thr'] is None:
-            supervised = torch.ones_like(confident)
-        else:
-            if cfg['mutual_conf_source'] == 'mean_ab':
-                if mean_ab_confidence is None:
-                    raise RuntimeError(
-                        "_mutual_loss: mutual_conf_source='mean_ab' needs "
-                        'the mean confidence of A and B')
-                maxvals = mean_ab_confidence
-            supervised = maxvals > cfg['mutual_conf_thr']
+        confident = maxvals > self.cfg['conf_thr']
+        supervised = self._supervised(maxvals, mean_ab_confidence)
         view = self._hard_view(easy, teacher_outputs, keypoints, confident,
                                supervised)
         return PseudoLabels(easy, view)
@@ -111,18 +164,19 @@ class HeatmapPseudoLabels:
             conf_thr=cfg['conf_thr'],
             inconsistency_thr=cfg['inconsistency_thr'])
         if cfg['pcm_conf_source'] == 'mean_ab':
-            keep = mean_confidence(outputs_a, outputs_b) > cfg['conf_thr']
-            if cfg['inconsistency_thr'] is not None:
-                keep = keep & (pcm.inconsistency < cfg['inconsistency_thr'])
-            pcm = pcm._replace(mask=keep)
+            pcm = self._keep_mean_ab(pcm,
+                                     mean_confidence(outputs_a, outputs_b))
         view = self._hard_view(easy, pcm.heatmaps, pcm.keypoints, pcm.mask,
                                pcm.mask)
         return PseudoLabels(easy, view, pcm)
 
-    def loss(self, predicted: Tensor, labels: PseudoLabels,
-             name: str) -> Tensor:
+    def loss(self,
+             predicted: Tensor,
+             labels: PseudoLabels,
+             name: str,
+             network: Optional[nn.Module] = None) -> Tensor:
         """The consistency loss of student ``name``'s heatmaps on its hard
-        view against ``labels`` (unweighted)."""
+        view against ``labels`` (unweighted; ``network`` is not needed)."""
         targets = labels.view.targets
         if predicted.shape != targets.shape:
             raise ValueError(
@@ -131,18 +185,6 @@ class HeatmapPseudoLabels:
                 f'shape {tuple(targets.shape)}; A, B and C need the same '
                 'input size, keypoints and heatmap size')
         return self.consistency_loss(predicted, targets, labels.view.loss_mask)
-
-    @staticmethod
-    def statistics(labels: PseudoLabels) -> Dict[str, Tensor]:
-        """What the PCM did in this batch, for the log (no 'loss' in the
-        names, so mmengine logs them without adding them to the loss)."""
-        pcm, loss_mask = labels.pcm, labels.view.loss_mask
-        return OrderedDict(
-            pcm_kept_fraction=pcm.mask.float().mean().detach(),
-            pcm_inconsistency=pcm.inconsistency.float().mean().detach(),
-            pcm_confidence=pcm.confidence.float().mean().detach(),
-            pcm_snapshot_pair_fraction=(pcm.pair_index != 0).float().mean(),
-            pcm_supervised_fraction=loss_mask.float().mean().detach())
 
     def _hard_view(self, easy: Tensor, teacher_heatmaps: Tensor,
                    keypoints: Tensor, ssco_valid: Tensor,

@@ -22,11 +22,13 @@ from torch import Tensor, nn
 
 from ..base import ModelSpec, TrainableWrapper
 from .batch_norm import frozen_bn_statistics
+from .coordinate_pseudo_labels import CoordinatePseudoLabels
 from .pcm_snapshots import PCMSnapshots
 from .pseudo_labels import HeatmapPseudoLabels, PseudoLabels, mean_confidence
 from .sspcm_config import (NETWORK_ATTRS, build_semi_preprocessor,
                            check_update_scheme, merge_semi_test_cfg,
-                           merge_semi_train_cfg, network_cfg, network_configs)
+                           merge_semi_train_cfg, network_cfg, network_configs,
+                           pseudo_label_path)
 from .sspcm_export import export_sspcm_student
 from .sspcm_predict import predict_networks
 from .sspcm_separate import split_semi_batch, train_step_separate
@@ -35,12 +37,18 @@ from .sspcm_separate import split_semi_batch, train_step_separate
 #: ``HeatmapPseudoLabels.statistics``) that the model also averages per epoch
 #: (:meth:`take_pcm_epoch_means`).
 PCM_EPOCH_STATISTICS = ('pcm_kept_fraction', 'pcm_inconsistency')
+#: The pseudo-label paths (``semi_train_cfg.pseudo_labels``).
+PSEUDO_LABEL_CLASSES = dict(
+    heatmap=HeatmapPseudoLabels, coordinate=CoordinatePseudoLabels)
 
 
 @MODELS.register_module()
 class SSPCMPoseEstimator(TrainableWrapper):
-    """Three top-down heatmap estimators A, B, C trained together
+    """Three top-down pose estimators A, B, C trained together
     semi-supervisedly (SSPCM, Huang et al., CVPR 2023, Sec. 3 and Fig. 2).
+    Heatmap heads as in the paper, or any head with a codec (e.g. RTMPose's
+    SimCC) through the coordinate pseudo labels
+    (``semi_train_cfg.pseudo_labels``, :mod:`.coordinate_pseudo_labels`).
 
     One training iteration on ``dict(labeled=..., unlabeled=...)``:
 
@@ -136,10 +144,13 @@ class SSPCMPoseEstimator(TrainableWrapper):
         self.semi_test_cfg = merge_semi_test_cfg(semi_test_cfg)
 
         ssco_cfg = self.semi_train_cfg['cut_occlude']
+        path = pseudo_label_path(
+            self.semi_train_cfg['pseudo_labels'],
+            {key: self.get_network(key)
+             for key in NETWORK_ATTRS})
         #: The pseudo labels and consistency loss of the unsupervised steps.
-        self.pseudo_labels = HeatmapPseudoLabels(
-            self.semi_train_cfg,
-            TRANSFORMS.build(copy.deepcopy(ssco_cfg))
+        self.pseudo_labels = PSEUDO_LABEL_CLASSES[path](
+            self.semi_train_cfg, TRANSFORMS.build(copy.deepcopy(ssco_cfg))
             if ssco_cfg is not None else None)
 
         # State across steps (see the class docstring).
@@ -280,14 +291,14 @@ class SSPCMPoseEstimator(TrainableWrapper):
         for key in NETWORK_ATTRS:
             losses.update(
                 self._supervised_losses(key, labeled_inputs, labeled_samples))
-        heatmaps_a = self._teacher_heatmaps('A', easy)
-        heatmaps_b = self._teacher_heatmaps('B', easy)
-        mean_ab = self.pseudo_labels.mean_confidence(heatmaps_a, heatmaps_b)
-        losses['loss_mutual_b'] = self._mutual_loss('B', easy, heatmaps_a,
+        outputs_a = self._teacher_outputs('A', easy)
+        outputs_b = self._teacher_outputs('B', easy)
+        mean_ab = self.pseudo_labels.mean_confidence(outputs_a, outputs_b)
+        losses['loss_mutual_b'] = self._mutual_loss('B', easy, outputs_a,
                                                     mean_ab)
-        losses['loss_mutual_a'] = self._mutual_loss('A', easy, heatmaps_b,
+        losses['loss_mutual_a'] = self._mutual_loss('A', easy, outputs_b,
                                                     mean_ab)
-        loss_c, stats = self._pcm_loss(easy, heatmaps_a, heatmaps_b)
+        loss_c, stats = self._pcm_loss(easy, outputs_a, outputs_b)
         losses['loss_pcm_c'] = loss_c
         losses.update(stats)
         return losses
@@ -305,53 +316,57 @@ class SSPCMPoseEstimator(TrainableWrapper):
              weight * value if 'loss' in name and weight != 1. else value)
             for name, value in losses.items())
 
-    def _teacher_heatmaps(self, key: str, images: Tensor) -> Tensor:
-        """A teacher's heatmaps on the easy view, without gradients (in the
+    def _teacher_outputs(self, key: str, images: Tensor):
+        """A teacher's outputs on the easy view (heatmaps, or decoded
+        keypoints: :attr:`pseudo_labels`), without gradients (in the
         network's current mode, as the paper's code)."""
         with torch.no_grad():
-            return self._heatmaps(self._wrapped_network(key), images, key)
+            return self.pseudo_labels.teacher_outputs(
+                self._wrapped_network(key), images, key)
 
     def _mutual_loss(self,
                      student: str,
                      easy: Tensor,
-                     teacher_heatmaps: Tensor,
+                     teacher_outputs,
                      mean_ab_confidence: Optional[Tensor] = None) -> Tensor:
         """Dual-network consistency: ``student`` learns the other network's
         pseudo labels (:meth:`.HeatmapPseudoLabels.mutual`) on its hard
         view."""
-        labels = self.pseudo_labels.mutual(easy, teacher_heatmaps,
+        labels = self.pseudo_labels.mutual(easy, teacher_outputs,
                                            mean_ab_confidence)
-        predicted = self._student_heatmaps(student, labels.view.images)
+        predicted = self._student_outputs(student, labels.view.images)
         weight = self.semi_train_cfg['mutual_loss_weight'] * \
             self._unsup_ramp()
-        return weight * self.pseudo_labels.loss(predicted, labels, student)
+        return weight * self.pseudo_labels.loss(predicted, labels, student,
+                                                self.get_network(student))
 
-    def pcm_pseudo_labels(self, easy: Tensor, heatmaps_a: Tensor,
-                          heatmaps_b: Tensor) -> PseudoLabels:
+    def pcm_pseudo_labels(self, easy: Tensor, outputs_a,
+                          outputs_b) -> PseudoLabels:
         """C's pseudo labels (PCM-corrected, on C's hard view) from A's and
         B's outputs on the easy view and the snapshots'; what
         :class:`SSPCMVisualizationHook` records and draws."""
-        return self.pseudo_labels.corrected(easy, heatmaps_a, heatmaps_b,
-                                            *self._snapshot_heatmaps(easy))
+        return self.pseudo_labels.corrected(easy, outputs_a, outputs_b,
+                                            *self._snapshot_outputs(easy))
 
-    def _pcm_loss(self, easy: Tensor, heatmaps_a: Tensor,
-                  heatmaps_b: Tensor) -> Tuple[Tensor, Dict[str, Tensor]]:
+    def _pcm_loss(self, easy: Tensor, outputs_a,
+                  outputs_b) -> Tuple[Tensor, Dict[str, Tensor]]:
         """C learns the PCM-corrected pseudo labels on its own hard view."""
-        labels = self.pcm_pseudo_labels(easy, heatmaps_a, heatmaps_b)
-        predicted = self._student_heatmaps('C', labels.view.images)
+        labels = self.pcm_pseudo_labels(easy, outputs_a, outputs_b)
+        predicted = self._student_outputs('C', labels.view.images)
         loss = self.semi_train_cfg['pcm_loss_weight'] * self._unsup_ramp() * \
-            self.pseudo_labels.loss(predicted, labels, 'C')
+            self.pseudo_labels.loss(predicted, labels, 'C',
+                                    self.get_network('C'))
         stats = self.pseudo_labels.statistics(labels)
         self._add_to_pcm_epoch(stats)
         return loss, stats
 
-    def _student_heatmaps(self, key: str, hard_images: Tensor) -> Tensor:
-        """A student's heatmaps on its hard view (with gradients)."""
+    def _student_outputs(self, key: str, hard_images: Tensor):
+        """A student's outputs on its hard view (with gradients)."""
         network = self._wrapped_network(key)
         if self.semi_train_cfg['hard_view_bn_stats']:
-            return self._heatmaps(network, hard_images, key)
+            return self._network_outputs(network, hard_images, key)
         with frozen_bn_statistics(network):
-            return self._heatmaps(network, hard_images, key)
+            return self._network_outputs(network, hard_images, key)
 
     def _unsup_ramp(self) -> float:
         """Factor in [0, 1] on the unsupervised losses (warm-up):
@@ -376,12 +391,11 @@ class SSPCMPoseEstimator(TrainableWrapper):
         progress = min(1., (iteration + 1) / warmup)
         return math.exp(-5. * (1. - progress)**2)
 
-    def _snapshot_heatmaps(self, images: Tensor
-                           ) -> Tuple[Optional[Tensor], Optional[Tensor]]:
-        """A', B' outputs on ``images`` (None, None before the first
-        snapshot: A' = A and B' = B)."""
+    def _snapshot_outputs(self, images: Tensor) -> tuple:
+        """A', B' teacher outputs on ``images`` (None, None before the
+        first snapshot: A' = A and B' = B)."""
         return self._snapshots.outputs(
-            images, self._heatmaps,
+            images, self.pseudo_labels.teacher_outputs,
             self.semi_train_cfg['snapshot_bn_mode'] == 'train')
 
     def _add_to_pcm_epoch(self, stats: Dict[str, Tensor]) -> None:
@@ -398,9 +412,9 @@ class SSPCMPoseEstimator(TrainableWrapper):
         MMSeparateDistributedDataParallel), to call through its forward."""
         return getattr(self, NETWORK_ATTRS[key])
 
-    def _heatmaps(self, network: nn.Module, images: Tensor,
-                  name: str) -> Tensor:
-        return self.pseudo_labels.network_outputs(network, images, name)
+    def _network_outputs(self, network: nn.Module, images: Tensor, name: str):
+        """A student network's outputs (what its loss takes)."""
+        return self.pseudo_labels.student_outputs(network, images, name)
 
 
 __all__ = [

@@ -26,11 +26,19 @@ MUTUAL_CONF_SOURCES = ('teacher', 'mean_ab')
 PCM_CONF_SOURCES = ('fused_pair', 'mean_ab')
 SNAPSHOT_BN_MODES = ('eval', 'train')
 UNSUP_LOSS_REDUCTIONS = ('kept', 'all')
+#: ``semi_train_cfg.pseudo_labels``: 'heatmap' = heatmaps fused, warped and
+#: scored by a masked MSE (the paper's code; heatmap heads only);
+#: 'coordinate' = keypoints decoded by each teacher's codec, encoded by the
+#: student's, scored by its head's loss (any head, e.g. SimCC); 'auto' =
+#: 'heatmap' when all three networks' codecs encode heatmaps.
+PSEUDO_LABEL_PATHS = ('auto', 'heatmap', 'coordinate')
 
 #: Defaults of ``semi_train_cfg``. They keep this project's own choices; the
 #: settings of the paper's code (hlz0606/SSPCM) are in
 #: ``configs/sspcm/_base_/sspcm_official_training.py`` and docs/sspcm.md.
 DEFAULT_SEMI_TRAIN_CFG = dict(
+    # Which pseudo-label path (PSEUDO_LABEL_PATHS; docs/sspcm.md).
+    pseudo_labels='auto',
     # Factor on each network's supervised loss terms (its head's loss, which
     # already carries the head's loss_weight). The paper's code takes
     # 0.5 * JointsMSELoss = 0.25 * mmpose's KeypointMSELoss: 0.25.
@@ -131,7 +139,8 @@ def merge_semi_train_cfg(cfg: Optional[dict]) -> dict:
     for key, choices in (('mutual_conf_source', MUTUAL_CONF_SOURCES),
                          ('pcm_conf_source', PCM_CONF_SOURCES),
                          ('snapshot_bn_mode', SNAPSHOT_BN_MODES),
-                         ('unsup_loss_reduction', UNSUP_LOSS_REDUCTIONS)):
+                         ('unsup_loss_reduction', UNSUP_LOSS_REDUCTIONS),
+                         ('pseudo_labels', PSEUDO_LABEL_PATHS)):
         if merged[key] not in choices:
             raise ValueError(f'SSPCMPoseEstimator: semi_train_cfg.{key} '
                              f'must be one of {list(choices)}, got '
@@ -141,6 +150,26 @@ def merge_semi_train_cfg(cfg: Optional[dict]) -> dict:
         merged['hard_affine'] = dict(
             rot_prob=0., scale_std=0., scale_range=(1., 1.))
     return merged
+
+
+def pseudo_label_path(choice: str, networks: Dict[str, nn.Module]) -> str:
+    """'heatmap' or 'coordinate' for ``semi_train_cfg.pseudo_labels``
+    (``choice``) and the built networks {'A': ..., 'B': ..., 'C': ...}."""
+    uses_heatmaps = {
+        key: 'heatmaps' in getattr(
+            getattr(getattr(network, 'head', None), 'decoder', None),
+            'field_mapping_table', {})
+        for key, network in networks.items()
+    }
+    if choice == 'auto':
+        return 'heatmap' if all(uses_heatmaps.values()) else 'coordinate'
+    if choice == 'heatmap' and not all(uses_heatmaps.values()):
+        others = [key for key, value in uses_heatmaps.items() if not value]
+        raise ValueError(
+            "SSPCMPoseEstimator: semi_train_cfg.pseudo_labels='heatmap' "
+            f'needs heatmap heads, but network(s) {others} have a codec '
+            "that encodes no heatmaps; use 'coordinate' (or 'auto')")
+    return choice
 
 
 def merge_semi_test_cfg(cfg: Optional[dict]) -> dict:
@@ -164,7 +193,7 @@ def network_configs(network_a,
                     network_b=None,
                     network_c=None) -> Dict[str, ConfigDict]:
     """Own copies of the model configs of A, B, C (B and C default to A's),
-    checked to be model configs with heatmap heads.
+    checked to be model configs whose heads have codecs.
 
     Each is given as :func:`~mmpose_kd.models.base.resolve_model_spec`
     takes it (as DWPose's student and teacher): a model config dict, a
@@ -185,11 +214,13 @@ def network_configs(network_a,
                             'be a model config dict with a type, got '
                             f'{cfg!r}')
         head = cfg.get('head') or {}
-        if head and 'Heatmap' not in str(head.get('type', '')):
+        if head and not head.get('decoder'):
+            # Pseudo labels are decoded (and, on the coordinate path,
+            # encoded) by the heads' codecs.
             raise ValueError(
-                f'SSPCMPoseEstimator: network_{key.lower()} has head type '
-                f"{head.get('type')!r}; SSPCM supports heatmap heads "
-                '(e.g. HeatmapHead)')
+                f'SSPCMPoseEstimator: network_{key.lower()} has a head '
+                f"({head.get('type')!r}) without a codec; SSPCM needs "
+                "head.decoder (e.g. MSRAHeatmap or SimCCLabel)")
     return {key: copy.deepcopy(cfg) for key, cfg in configs.items()}
 
 

@@ -35,26 +35,26 @@ def train_step_separate(model, data: dict,
 
     # Step 2: A teaches B. Step 3: the updated B teaches A.
     for student, teacher in (('B', 'A'), ('A', 'B')):
-        teacher_heatmaps = model._teacher_heatmaps(teacher, easy)
+        teacher_outputs = model._teacher_outputs(teacher, easy)
         mean_ab = None
         if model.semi_train_cfg['mutual_conf_source'] == 'mean_ab':
             # Both networks as they are at this step.
             mean_ab = model.pseudo_labels.mean_confidence(
-                teacher_heatmaps, model._teacher_heatmaps(student, easy))
+                teacher_outputs, model._teacher_outputs(student, easy))
         wrapper = optim_wrapper[student]
         with wrapper.optim_context(model._wrapped_network(student)):
-            loss = model._mutual_loss(student, easy, teacher_heatmaps, mean_ab)
+            loss = model._mutual_loss(student, easy, teacher_outputs, mean_ab)
         name = f'loss_mutual_{student.lower()}'
         model.check_finite_losses({name: loss})
         wrapper.update_params(loss)
         logged[name] = loss
 
     # Step 4: the updated A and B (and A', B') teach C through the PCM.
-    heatmaps_a = model._teacher_heatmaps('A', easy)
-    heatmaps_b = model._teacher_heatmaps('B', easy)
+    outputs_a = model._teacher_outputs('A', easy)
+    outputs_b = model._teacher_outputs('B', easy)
     wrapper = optim_wrapper['C']
     with wrapper.optim_context(model._wrapped_network('C')):
-        loss_c, stats = model._pcm_loss(easy, heatmaps_a, heatmaps_b)
+        loss_c, stats = model._pcm_loss(easy, outputs_a, outputs_b)
     model.check_finite_losses({'loss_pcm_c': loss_c})
     wrapper.update_params(loss_c)
     logged['loss_pcm_c'] = loss_c

@@ -156,7 +156,7 @@ def test_mean_confidence_is_the_official_score():
 def _with_hand_teachers(model, monkeypatch):
     heatmaps = dict(
         A=hand_heatmaps(PEAKS_A), B=hand_heatmaps(PEAKS_B, shift=1))
-    monkeypatch.setattr(model, '_teacher_heatmaps',
+    monkeypatch.setattr(model, '_teacher_outputs',
                         lambda key, images: heatmaps[key].clone())
     return heatmaps
 
@@ -213,7 +213,7 @@ def test_official_total_loss_equals_the_papers_formula(monkeypatch):
 def _student_keypoint_gradient(model, monkeypatch, loss_name, student):
     _with_hand_teachers(model, monkeypatch)
     outputs = []
-    heatmaps = model._heatmaps
+    heatmaps = model._network_outputs
 
     def record(network, images, name):
         out = heatmaps(network, images, name)
@@ -222,7 +222,7 @@ def _student_keypoint_gradient(model, monkeypatch, loss_name, student):
             outputs.append(out)
         return out
 
-    monkeypatch.setattr(model, '_heatmaps', record)
+    monkeypatch.setattr(model, '_network_outputs', record)
     data = model.data_preprocessor(semi_batch(), True)
     losses = model.loss(data['inputs'], data['data_samples'])
     losses[loss_name].backward()
@@ -280,7 +280,7 @@ def test_pcm_mean_ab_ignores_the_fused_pair_confidence(monkeypatch):
                      copy.deepcopy(model.get_network('B')))
         model.set_snapshots(*snapshots)
         confident = hand_heatmaps(torch.full((K, ), 0.9))
-        monkeypatch.setattr(model, '_snapshot_heatmaps', lambda images:
+        monkeypatch.setattr(model, '_snapshot_outputs', lambda images:
                             (confident, confident))
         reached[source] = _student_keypoint_gradient(model, monkeypatch,
                                                      'loss_pcm_c', 'C')
@@ -329,7 +329,7 @@ def test_snapshot_bn_mode(mode):
     images = torch.randn(3, 3, SIZE, SIZE)
     before_snap = [_bn_state(s) for s in snapshots]
     before_live = [_bn_state(model.get_network(k)) for k in 'AB']
-    heatmaps_a, heatmaps_b = model._snapshot_heatmaps(images)
+    heatmaps_a, heatmaps_b = model._snapshot_outputs(images)
     for snapshot, heatmaps, state in zip(snapshots, (heatmaps_a, heatmaps_b),
                                          before_snap):
         assert not snapshot.training  # left as the hook set it
