@@ -4,6 +4,26 @@ import os.path as osp
 from mmengine.config import Config
 
 
+def _base_entry_path(path: str) -> str:
+    """The file mmengine reads for the ``_base_`` entry ``path``
+    (``'pkg::dir/file.py'``).
+
+    mmengine (0.10) has no public call for this: ``Config.fromfile`` takes
+    ``pkg::`` paths only inside ``_base_``, and ``mmengine.hub.get_config``
+    parses the whole config and pip-installs a missing package. So this
+    borrows the private ``Config._get_cfg_path`` that ``_base_`` resolution
+    itself uses (metafile lookup included), in this one place; a mmengine
+    without it is a ``RuntimeError`` naming ``path``.
+    """
+    get_cfg_path = getattr(Config, '_get_cfg_path', None)
+    if get_cfg_path is None:
+        raise RuntimeError(
+            f'Config {path!r}: this mmengine has no Config._get_cfg_path, '
+            'which mmpose_kd uses to resolve pkg:: config paths; give the '
+            'path of the file instead.')
+    return get_cfg_path(path, '')[0]
+
+
 def resolve_config_path(path: str) -> str:
     """``'mmpose::a/b.py'`` -> the file of the installed package that
     ``_base_ = ['mmpose::a/b.py']`` names (its ``.mim/configs/a/b.py``):
@@ -12,11 +32,10 @@ def resolve_config_path(path: str) -> str:
     is given. Other paths are returned unchanged. A missing file or package
     is a clear ``FileNotFoundError``."""
     if '::' in path:
-        package = path.split('::', 1)[0]
+        package, rel = path.split('::', 1)
         try:
-            path, _ = Config._get_cfg_path(path, '')
+            path = _base_entry_path(path)
         except FileNotFoundError:
-            rel = path.split('::', 1)[1]
             raise FileNotFoundError(
                 f'Config file {path!r} does not exist (no {rel!r} in the '
                 f'configs of the installed {package!r}).') from None

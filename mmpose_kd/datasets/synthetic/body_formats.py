@@ -79,12 +79,13 @@ def _copy_image(src_root: str, src_dir: str, file_name: str, dst: str):
 
 def _generated(work_dir: str, num_train: int, num_val: int, img_size,
                seed: int, max_people: int) -> Tuple[str, dict, dict]:
+    # the leading parameters of generate_wholebody_dataset, in its order
     paths = generate_wholebody_dataset(
         work_dir,
-        num_train=num_train,
-        num_val=num_val,
-        img_size=img_size,
-        seed=seed,
+        num_train,
+        num_val,
+        img_size,
+        seed,
         progress=False,
         max_people=max_people)
     return (paths['data_root'], _load_json(paths['train_ann_file']),

@@ -2,8 +2,9 @@
 
 * :class:`PersonSpec` - pose + appearance + placement of one person.
 * :func:`sample_people` ``(rng, width, height, ...) -> [PersonSpec]`` - side
-  by side with some overlap, sometimes partly out of frame; the list order is
-  the painting order (later people occlude earlier ones).
+  by side with some overlap, sometimes partly out of frame (or, with
+  ``upper_body=True``, framed from the head to about the waist); the list
+  order is the painting order (later people occlude earlier ones).
 * :func:`compose_scene` ``(background, people) -> (image, annotations)`` -
   paints the people and derives, from what was actually painted, each
   keypoint's visibility: 2 visible, 1 covered by another person painted on
@@ -90,7 +91,8 @@ def sample_people(rng: np.random.Generator,
                   num_people: Optional[int] = None,
                   max_people: int = 3,
                   partial_prob: float = 0.3,
-                  max_tries: int = 20) -> List[PersonSpec]:
+                  max_tries: int = 20,
+                  upper_body: bool = False) -> List[PersonSpec]:
     """Sample people for one image.
 
     Args:
@@ -102,10 +104,18 @@ def sample_people(rng: np.random.Generator,
             (partly out of frame). Such a person keeps at least
             ``MIN_BODY_IN_FRAME`` body keypoints inside the image.
         max_tries: placements tried before falling back to a centred one.
+        upper_body: frame them as UBody does instead
+            (:func:`sample_upper_body_people`: head to about the waist, at
+            most 2 people when ``num_people`` is ``None``), so faces and
+            hands are large; ``partial_prob`` and ``max_tries`` are unused.
 
     Returns:
         PersonSpec list in painting order (back to front).
     """
+    if upper_body:
+        if num_people is None:
+            num_people = int(rng.integers(1, min(max_people, 2) + 1))
+        return sample_upper_body_people(rng, width, height, num_people)
     if num_people is None:
         num_people = int(rng.integers(1, max_people + 1))
     if num_people < 1:
@@ -212,29 +222,20 @@ def compose_scene(background: np.ndarray, people: Sequence[PersonSpec]
     return image, annotations
 
 
-def render_scene(rng: np.random.Generator,
-                 width: int,
-                 height: int,
-                 num_people: Optional[int] = None,
-                 max_people: int = 3,
-                 partial_prob: float = 0.3,
-                 upper_body: bool = False) -> Tuple[np.ndarray, List[Dict]]:
-    """A random image with 1..``max_people`` people and their annotations
+def render_scene(rng: np.random.Generator, width: int, height: int,
+                 **people) -> Tuple[np.ndarray, List[Dict]]:
+    """A random background with random people on it, and their annotations
     (see :func:`compose_scene`).
 
-    ``upper_body=True`` frames them as UBody does (head to about the waist,
-    :func:`sample_upper_body_people`; at most 2 people), so faces and hands
-    are large; otherwise whole people as in COCO (:func:`sample_people`).
+    ``people``: the options of :func:`sample_people` (``num_people``,
+    ``max_people``, ``partial_prob``, ``upper_body``, ...), with its
+    defaults: 1..3 whole people as in COCO, or with ``upper_body=True`` 1..2
+    framed as UBody frames them (head to about the waist), so faces and
+    hands are large.
     """
     background = render_background(rng, width, height)
-    if upper_body:
-        if num_people is None:
-            num_people = int(rng.integers(1, min(max_people, 2) + 1))
-        people = sample_upper_body_people(rng, width, height, num_people)
-    else:
-        people = sample_people(rng, width, height, num_people, max_people,
-                               partial_prob)
-    return compose_scene(background, people)
+    return compose_scene(background, sample_people(rng, width, height,
+                                                   **people))
 
 
 def move_people(rng: np.random.Generator,

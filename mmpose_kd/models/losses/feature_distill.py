@@ -1,5 +1,6 @@
 """Feature distillation of DWPose stage 1 (Yang et al., ICCV-W 2023, Sec. 3.1,
 "Feature-based distillation", Eq. 1)."""
+from typing import Optional
 
 import torch.nn as nn
 from mmpose.registry import MODELS
@@ -14,7 +15,8 @@ class FeatureDistillLoss(nn.Module):
 
     Implements DWPose Sec. 3.1, Eq. 1: ``L_fea = alpha * norm * sum (F_t -
     f(F_s))^2`` where ``f`` is a 1x1 convolution that maps the student's
-    channels onto the teacher's (built only when the counts differ).
+    channels onto the teacher's (built only when the counts differ) and
+    alpha is ``loss_weight`` (alias ``alpha``).
 
     The normalisation is explicit (``normalize``):
 
@@ -34,20 +36,34 @@ class FeatureDistillLoss(nn.Module):
     Args:
         student_channels (int): channels of the student's last stage.
         teacher_channels (int): channels of the teacher's last stage.
-        alpha (float): loss weight; 7e-5 as in every released config
-            (the paper's text states no value we could check here).
+        loss_weight (float): the paper's alpha, named as the other losses
+            name their weight; 7e-5 as in every released config (the
+            paper's text states no value we could check here) when neither
+            name is given.
         normalize (str): ``'batch'`` or ``'element'``.
+        alpha (float): the same weight under the name the configs use
+            (the released ``alpha_fea``, docs/recipes.md): give one of
+            ``loss_weight`` and ``alpha``, not both.
     """
 
     def __init__(self,
                  student_channels: int,
                  teacher_channels: int,
-                 alpha: float = 7e-5,
-                 normalize: str = 'batch'):
+                 loss_weight: Optional[float] = None,
+                 normalize: str = 'batch',
+                 *,
+                 alpha: Optional[float] = None):
         super().__init__()
         check_choice(normalize, ('batch', 'element'),
                      'FeatureDistillLoss: normalize')
-        self.alpha = alpha
+        if loss_weight is not None and alpha is not None:
+            raise ValueError(
+                'FeatureDistillLoss: got both loss_weight='
+                f'{loss_weight!r} and alpha={alpha!r}; they name the same '
+                'weight (alpha as in the released configs), give one.')
+        if loss_weight is None:
+            loss_weight = 7e-5 if alpha is None else alpha
+        self.loss_weight = loss_weight
         self.normalize = normalize
         self.align = (
             nn.Conv2d(student_channels, teacher_channels, kernel_size=1)
@@ -69,4 +85,4 @@ class FeatureDistillLoss(nn.Module):
             loss = sq.sum() / sq.shape[0]
         else:
             loss = sq.mean()
-        return loss * (self.alpha * distill_scale)
+        return loss * (self.loss_weight * distill_scale)

@@ -147,14 +147,8 @@ class CoordinatePseudoLabels(PseudoLabelPath):
 
     def _hard_view(self, easy: Tensor, keypoints: Tensor, ssco_valid: Tensor,
                    supervised: Tensor):
-        return build_keypoint_hard_view(
-            easy,
-            keypoints,
-            ssco_valid,
-            supervised,
-            cut_occlude=self.cut_occlude,
-            hard_affine=self.cfg['hard_affine'],
-            mask_out_of_view=self.cfg['mask_out_of_view'])
+        return build_keypoint_hard_view(easy, keypoints, ssco_valid,
+                                        supervised, **self._view_options)
 
 
 #: The label fields of mmpose's codecs that a head's loss takes, in the

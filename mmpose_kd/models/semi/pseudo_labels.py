@@ -55,6 +55,16 @@ class PseudoLabelPath:
         self.cfg = semi_train_cfg
         self.cut_occlude = cut_occlude
 
+    @property
+    def _view_options(self) -> dict:
+        """How the hard view is made: this SSCO, ``hard_affine`` and
+        ``mask_out_of_view`` (keyword arguments of
+        :func:`.hard_view.build_hard_view` and its keypoint variant)."""
+        return dict(
+            cut_occlude=self.cut_occlude,
+            hard_affine=self.cfg['hard_affine'],
+            mask_out_of_view=self.cfg['mask_out_of_view'])
+
     @staticmethod
     def statistics(labels: PseudoLabels) -> Dict[str, Tensor]:
         """What the PCM did in this batch, for the log (no 'loss' in the
@@ -191,15 +201,8 @@ class HeatmapPseudoLabels(PseudoLabelPath):
                    supervised: Tensor) -> HardView:
         """The hard view (:func:`.hard_view.build_hard_view`) with this
         SSCO and ``semi_train_cfg``."""
-        return build_hard_view(
-            easy,
-            teacher_heatmaps,
-            keypoints,
-            ssco_valid,
-            supervised,
-            cut_occlude=self.cut_occlude,
-            hard_affine=self.cfg['hard_affine'],
-            mask_out_of_view=self.cfg['mask_out_of_view'])
+        return build_hard_view(easy, teacher_heatmaps, keypoints, ssco_valid,
+                               supervised, **self._view_options)
 
 
 def mean_confidence(heatmaps_a: Tensor, heatmaps_b: Tensor) -> Tensor:

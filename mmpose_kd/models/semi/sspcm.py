@@ -53,10 +53,10 @@ class SSPCMPoseEstimator(TrainableWrapper):
     One training iteration on ``dict(labeled=..., unlabeled=...)``:
 
     1. A, B and C take their ground-truth loss on the labeled batch.
-    2. A predicts heatmaps on the easy (pipeline-augmented) view of the
-       unlabeled batch without gradients; B learns them on a hard view:
-       SSCO (Sec. 3.3) cut-occlude on the easy view, then a random affine
-       ``theta`` that also warps A's heatmaps (Sec. 3.1, dual networks).
+    2. A predicts on the easy (pipeline-augmented) view of the unlabeled
+       batch without gradients; B learns that on a hard view: SSCO
+       (Sec. 3.3) on the easy view, then a random affine ``theta`` that also
+       moves A's pseudo labels (Sec. 3.1, dual networks).
     3. The same with A and B exchanged.
     4. The PCM (Sec. 3.2, :mod:`.pcm`) fuses A, B and their previous-epoch
        snapshots A', B' into corrected pseudo labels and a keep mask; C learns
@@ -86,24 +86,19 @@ class SSPCMPoseEstimator(TrainableWrapper):
       :meth:`pcm_pseudo_labels` returns in a step
       (``mmpose_kd.utils.recorder.record_method_output``).
 
-    It is a :class:`~mmpose_kd.models.base.TrainableWrapper`, as DWPose's
-    distiller (specs, ``hold_frozen``, training progress, finite losses);
-    the deploy network is C. ``predict`` and ``mode='tensor'``
-    (:meth:`deploy_forward`) use C unless ``semi_test_cfg`` says otherwise;
-    :meth:`predict_networks` scores several networks in one pass
-    (``SSPCMValLoop``), :func:`export_sspcm_student` makes a plain mmpose
-    checkpoint of one.
+    A :class:`~mmpose_kd.models.base.TrainableWrapper` (as DWPose's
+    distiller) whose deploy network is C (``semi_test_cfg``: another);
+    :meth:`predict_networks` scores several in one pass (``SSPCMValLoop``).
 
     Args:
-        network_a: A, a stock mmpose ``TopdownPoseEstimator`` with a heatmap
-            head (e.g. ``_base_.model`` of a ``td-hm`` config): a model
-            config dict, a config file whose ``model`` is used
-            (``mmpose::`` allowed) or ``dict(config=<file>,
+        network_a: A, a stock mmpose ``TopdownPoseEstimator`` whose head has
+            a codec: a model config dict, a config file whose ``model`` is
+            used (``mmpose::`` allowed) or ``dict(config=<file>,
             overrides=<dict>)``, as DWPose's ``student``.
         network_b: B, same forms; defaults to A's config (built
             independently, so its initial weights differ).
         network_c: C (the student; may be smaller), same forms; defaults to
-            A's config. Its heatmaps must have the teachers' size.
+            A's config. Same keypoints and input size as the teachers.
         data_preprocessor: a ``SemiPoseDataPreprocessor`` config, or the
             config of the pose preprocessor it should wrap; defaults to C's
             ``data_preprocessor``.

@@ -159,6 +159,16 @@ def test_pkg_config_paths_resolve_as_base_entries():
         resolve_config_path('no/such/file.py')
 
 
+def test_pkg_config_paths_without_the_mmengine_helper(monkeypatch):
+    """mmengine has no public pkg:: lookup; without its private one the
+    error names the path."""
+    from mmengine.config import Config
+    monkeypatch.delattr(Config, '_get_cfg_path')
+    with pytest.raises(RuntimeError, match='mmpose::a/b.py'):
+        resolve_config_path('mmpose::a/b.py')
+    assert resolve_config_path(__file__) == __file__
+
+
 def test_stage2_trunk_keeps_its_checkpoint_keys(tmp_path):
     """The stage-2 trunk is frozen in place: the distiller's state dict is
     exactly the student's under ``student.`` (what shipped checkpoints

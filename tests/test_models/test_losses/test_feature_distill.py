@@ -47,3 +47,15 @@ def test_shape_mismatch_names_shapes():
 def test_bad_normalize():
     with pytest.raises(ValueError, match='normalize'):
         FeatureDistillLoss(1, 1, normalize='sum')
+
+
+def test_loss_weight_and_its_alias_alpha_are_one_weight():
+    s, t = torch.zeros(2, 4, 3, 3), torch.ones(2, 4, 3, 3)
+    by_name = FeatureDistillLoss(4, 4, loss_weight=0.5)(s, t)
+    by_alias = FeatureDistillLoss(4, 4, alpha=0.5)(s, t)
+    assert by_name.item() == by_alias.item() == pytest.approx(18.0)
+    assert FeatureDistillLoss(4, 4, alpha=0.5).loss_weight == 0.5
+    # neither: the released 7e-5
+    assert FeatureDistillLoss(4, 4).loss_weight == 7e-5
+    with pytest.raises(ValueError, match='both loss_weight.*alpha'):
+        FeatureDistillLoss(4, 4, loss_weight=0.5, alpha=0.5)
