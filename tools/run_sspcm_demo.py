@@ -15,6 +15,11 @@ on a CPU (SSPCM, Huang et al., CVPR 2023, Table 1 in miniature).
    validation images and print a table (also written to
    ``<work-dir>/results.json`` and ``results.md``).
 
+A config whose unlabeled set is ``UBodyWholeBodyVideoDataset`` (the
+whole-body ``sspcm_synthetic_rtmpose-t_wholebody.py``) also gets synthetic
+UBody videos (``--ubody-root``), and the table gives whole-body and
+per-part AP.
+
 Both runs go in parallel processes with one thread each by default (a
 2-core machine runs them side by side); ``--sequential`` runs them one
 after the other. Example::
@@ -56,6 +61,22 @@ def parse_args(argv=None):
     parser.add_argument('--num-labeled', type=int, default=30)
     parser.add_argument('--img-size', type=int, default=128)
     parser.add_argument('--data-seed', type=int, default=0)
+    parser.add_argument(
+        '--ubody-root',
+        default=None,
+        help='synthetic UBody folder, for configs whose unlabeled set is '
+        'UBodyWholeBodyVideoDataset (default: <work-dir>/ubody; generated '
+        'once)')
+    parser.add_argument(
+        '--ubody-videos-per-scene',
+        type=int,
+        default=4,
+        help='synthetic UBody: videos in each of its 3 scenes')
+    parser.add_argument(
+        '--ubody-frames-per-video',
+        type=int,
+        default=50,
+        help='synthetic UBody: frames per video (160x128, 1-2 people)')
     parser.add_argument('--split-seed', type=int, default=0)
     parser.add_argument(
         '--seed', type=int, default=0, help='training seed (both runs)')
@@ -107,6 +128,8 @@ def prepare_data(args) -> str:
         generate_wholebody_dataset(data_root, progress=False, **wanted)
         with open(stamp, 'w') as f:
             json.dump(wanted, f)
+    if _reads_ubody(args):
+        _prepare_ubody(args)
     split_semi = _load_tool('split_semi')
     split_semi.main([
         train_ann, '--num-labeled',
@@ -128,8 +151,9 @@ def sspcm_config(args, data_root: str):
         key, value = option.split('=', 1)
         cfg.merge_from_dict({key: _literal(value)})
     data_root = data_root.rstrip('/') + '/'
-    for part in ('labeled', 'unlabeled'):
-        cfg.train_dataloader[part].dataset.data_root = data_root
+    cfg.train_dataloader.labeled.dataset.data_root = data_root
+    cfg.train_dataloader.unlabeled.dataset.data_root = (
+        _ubody_root(args) if _reads_ubody(args) else data_root)
     for name in ('val_dataloader', 'test_dataloader'):
         cfg[name].dataset.data_root = data_root
     for name in ('val_evaluator', 'test_evaluator'):
@@ -244,14 +268,11 @@ def run_one(args, which: str, data_root: str) -> dict:
     train_seconds = time.time() - start
     results = dict(
         run=which, iterations=num_iters, train_seconds=round(train_seconds, 1))
+    metric = metric_prefix(cfg)
     if which == 'sspcm':
-        model = runner.model
-        for key in ('C', 'A', 'B'):
-            model.semi_test_cfg['predict_on'] = key
-            results[f'AP_{key}'] = runner.val()['coco/AP']
-        model.semi_test_cfg['predict_on'] = 'C'
+        results.update(evaluate_networks(runner, metric))
     else:
-        results['AP_C'] = runner.val()['coco/AP']
+        results.update(_named_metrics(runner.val(), metric, '', 'C'))
     with open(osp.join(args.work_dir, f'{which}_results.json'), 'w') as f:
         json.dump(results, f, indent=1)
     return results
@@ -285,8 +306,48 @@ def launch(args, data_root: str) -> dict:
     return results
 
 
+def metric_prefix(cfg) -> str:
+    """The evaluator's metric prefix: 'coco' (body) or 'coco-wholebody'."""
+    return 'coco' if cfg.val_evaluator.type == 'CocoMetric' \
+        else 'coco-wholebody'
+
+
+#: Per-part AP of the whole-body metric (CocoWholeBodyPerPartMetric).
+PARTS = ('body', 'foot', 'face', 'hand')
+
+
+def _named_metrics(metrics: dict, metric: str, prefix: str, key: str) -> dict:
+    """``AP_<key>`` (and ``<part>_AP_<key>`` for whole-body) from a
+    metrics dict whose names start with ``prefix``."""
+    out = {f'AP_{key}': metrics[f'{prefix}{metric}/AP']}
+    if metric == 'coco-wholebody':
+        for part in PARTS:
+            out[f'{part}_AP_{key}'] = metrics[f'{prefix}{metric}/{part}/AP']
+    return out
+
+
+def evaluate_networks(runner, metric: str) -> dict:
+    """C, A and B of a trained SSPCM run: through ``SSPCMValLoop`` when
+    the config uses it (one pass, names prefixed per network), else one
+    validation per network."""
+    results = {}
+    if runner.cfg.get('val_cfg', {}).get('type') == 'SSPCMValLoop':
+        metrics = runner.val()
+        for key in ('C', 'A', 'B'):
+            results.update(_named_metrics(metrics, metric, f'{key}/', key))
+        return results
+    model = runner.model
+    for key in ('C', 'A', 'B'):
+        model.semi_test_cfg['predict_on'] = key
+        results.update(_named_metrics(runner.val(), metric, '', key))
+    model.semi_test_cfg['predict_on'] = 'C'
+    return results
+
+
 def report(args, results: dict) -> str:
     sup, semi = results['supervised'], results['sspcm']
+    if 'body_AP_C' in semi:
+        return _report_wholebody(args, sup, semi)
     lines = [
         f'SSPCM demo: {args.num_labeled} labeled of {args.num_train} '
         f'synthetic training images, {args.epochs} epochs over the '
@@ -305,6 +366,36 @@ def report(args, results: dict) -> str:
         '| |',
         '',
         f'SSPCM - supervised (C): {semi["AP_C"] - sup["AP_C"]:+.3f} AP',
+    ]
+    return '\n'.join(lines)
+
+
+def _report_wholebody(args, sup: dict, semi: dict) -> str:
+
+    def row(name, network, res, key, seconds=None):
+        cells = [f'{res["AP_" + key]:.3f}'
+                 ] + [f'{res[part + "_AP_" + key]:.3f}' for part in PARTS]
+        time_cell = f'{seconds:.0f} s' if seconds is not None else ''
+        return f'| {name} | {network} | ' + ' | '.join(cells) + \
+            f' | {time_cell} |'
+
+    lines = [
+        f'SSPCM whole-body demo: {args.num_labeled} labeled of '
+        f'{args.num_train} synthetic COCO-WholeBody training images, '
+        f'synthetic UBody videos unlabeled, {args.epochs} epochs over the '
+        f'unlabeled people = {semi["iterations"]} iterations, seed '
+        f'{args.seed}', '',
+        '| training | network | whole-body AP | body AP | foot AP | '
+        'face AP | hand AP | train time |',
+        '|---|---|---|---|---|---|---|---|',
+        row('supervised only (labeled images)', 'C', sup, 'C',
+            sup['train_seconds']),
+        row('SSPCM (labeled + unlabeled)', 'C', semi, 'C',
+            semi['train_seconds']),
+        row('SSPCM (labeled + unlabeled)', 'A (teacher)', semi, 'A'),
+        row('SSPCM (labeled + unlabeled)', 'B (teacher)', semi, 'B'), '',
+        f'SSPCM - supervised (C): {semi["AP_C"] - sup["AP_C"]:+.3f} '
+        'whole-body AP'
     ]
     return '\n'.join(lines)
 
@@ -329,6 +420,41 @@ def main(argv=None):
 
 
 # ---------------------------------------------------------------- helpers
+def _reads_ubody(args) -> bool:
+    """Whether the config's unlabeled set is the UBody video dataset."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(args.config)
+    return cfg.train_dataloader.unlabeled.dataset.type == \
+        'UBodyWholeBodyVideoDataset'
+
+
+def _ubody_root(args) -> str:
+    return osp.abspath(args.ubody_root
+                       or osp.join(args.work_dir, 'ubody')).rstrip('/') + '/'
+
+
+def _prepare_ubody(args) -> None:
+    """The synthetic UBody of the whole-body demo, generated once: 3
+    scenes x ``--ubody-videos-per-scene`` videos x
+    ``--ubody-frames-per-video`` frames at 160x128 with 1-2 upper-body
+    people (the config's header)."""
+    wanted = dict(
+        videos_per_scene=args.ubody_videos_per_scene,
+        frames_per_video=args.ubody_frames_per_video,
+        img_size=[160, 128],
+        seed=0)
+    root = _ubody_root(args)
+    stamp = osp.join(root, 'demo_data.json')
+    if osp.isfile(stamp) and _read_json(stamp) == wanted:
+        return
+    from mmpose_kd.datasets.synthetic import generate_ubody_dataset
+    print(f'generating synthetic UBody videos in {root} ...', flush=True)
+    generate_ubody_dataset(root,
+                           **dict(wanted, img_size=tuple(wanted['img_size'])))
+    with open(stamp, 'w') as f:
+        json.dump(wanted, f)
+
+
 def _load_tool(name: str):
     spec = importlib.util.spec_from_file_location(
         name, osp.join(ROOT, 'tools', f'{name}.py'))

@@ -393,3 +393,30 @@ def test_demo_runs_with_the_rtmpose_config(tmp_path):
         assert 0. <= results['sspcm'][key] <= 1.
     assert 0. <= results['supervised']['AP_C'] <= 1.
     assert (work_dir / 'results.md').is_file()
+
+
+def test_demo_runs_with_the_wholebody_config(tmp_path):
+    """The whole-body RTMPose config through ``tools/run_sspcm_demo.py``:
+    synthetic UBody videos generated as its unlabeled set, C, A and B scored
+    by SSPCMValLoop with whole-body and per-part AP, C alone beside it."""
+    from tool_loading import load_tool
+    demo = load_tool('run_sspcm_demo')
+    work_dir = tmp_path / 'demo'
+    assert demo.main([
+        '--config', WHOLEBODY, '--work-dir',
+        str(work_dir), '--num-train', '12', '--num-val', '3', '--num-labeled',
+        '4', '--img-size', '96', '--epochs', '1', '--sequential',
+        '--ubody-videos-per-scene', '2', '--ubody-frames-per-video', '4',
+        '--cfg-options', 'train_dataloader.labeled.batch_size=2',
+        'train_dataloader.unlabeled.batch_size=4'
+    ]) == 0
+    with open(str(work_dir / 'results.json')) as f:
+        results = json.load(f)['results']
+    assert (work_dir / 'ubody' / 'demo_data.json').is_file()
+    assert results['supervised']['iterations'] == \
+        results['sspcm']['iterations'] > 0
+    for key in ('C', 'A', 'B'):
+        for part in ('', 'body_', 'foot_', 'face_', 'hand_'):
+            assert 0. <= results['sspcm'][f'{part}AP_{key}'] <= 1.
+    assert 0. <= results['supervised']['hand_AP_C'] <= 1.
+    assert 'hand AP' in (work_dir / 'results.md').read_text()
