@@ -258,3 +258,32 @@ def write_stand_in_weights(cfg, hub_dir):
         torch.save(state, path)
         written[path] = state
     return written
+
+
+def packed_batch(num,
+                 seed,
+                 num_keypoints,
+                 size,
+                 with_labels=True,
+                 with_simcc=False):
+    """``num`` packed samples of mmpose's ``get_packed_inputs`` (square
+    ``size`` inputs, heatmaps at stride 4, SimCC labels at split ratio 2 if
+    ``with_simcc``), seeded; without labels, as an unlabeled batch."""
+    import torch
+    from mmpose.testing import get_packed_inputs
+    torch.manual_seed(seed)
+    data = get_packed_inputs(
+        num,
+        num_keypoints=num_keypoints,
+        img_shape=(size, size),
+        input_size=(size, size),
+        heatmap_size=(size // 4, size // 4),
+        simcc_split_ratio=2.0,
+        with_reg_label=False,
+        with_simcc_label=with_simcc)
+    if not with_labels:
+        for sample in data['data_samples']:
+            for field in ('gt_fields', 'gt_instance_labels', 'gt_instances'):
+                if field in sample:
+                    delattr(sample, field)
+    return data

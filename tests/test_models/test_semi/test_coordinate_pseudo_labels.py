@@ -9,7 +9,6 @@ import pytest
 import torch
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmpose.registry import KEYPOINT_CODECS, MODELS
-from mmpose.testing import get_packed_inputs
 from mmpose.utils import register_all_modules
 
 import mmpose_kd  # noqa: F401
@@ -18,6 +17,7 @@ from mmpose_kd.models.semi.coordinate_pseudo_labels import (
 from mmpose_kd.models.semi.pcm import (correct_keypoints,
                                        correct_pseudo_labels, heatmap_argmax)
 from mmpose_kd.models.semi.pseudo_labels import HeatmapPseudoLabels
+from sspcm_testing import packed_batch
 from toy_models import heatmap_cfg, rtmpose_cfg
 
 register_all_modules()
@@ -53,22 +53,7 @@ def simcc_network():
 
 
 def batch(num, seed, with_labels=True):
-    torch.manual_seed(seed)
-    data = get_packed_inputs(
-        num,
-        num_keypoints=K,
-        img_shape=(SIZE, SIZE),
-        input_size=(SIZE, SIZE),
-        heatmap_size=(16, 16),
-        simcc_split_ratio=2.0,
-        with_reg_label=False,
-        with_simcc_label=True)
-    if not with_labels:
-        for sample in data['data_samples']:
-            for field in ('gt_fields', 'gt_instance_labels', 'gt_instances'):
-                if field in sample:
-                    delattr(sample, field)
-    return data
+    return packed_batch(num, seed, K, SIZE, with_labels, with_simcc=True)
 
 
 def semi_batch(step=0):
@@ -107,21 +92,7 @@ def _heatmap_path_logs(scheme):
 
 
 def batch_without_simcc(num, seed, with_labels=True):
-    torch.manual_seed(seed)
-    data = get_packed_inputs(
-        num,
-        num_keypoints=K,
-        img_shape=(SIZE, SIZE),
-        input_size=(SIZE, SIZE),
-        heatmap_size=(16, 16),
-        with_reg_label=False,
-        with_simcc_label=False)
-    if not with_labels:
-        for sample in data['data_samples']:
-            for field in ('gt_fields', 'gt_instance_labels', 'gt_instances'):
-                if field in sample:
-                    delattr(sample, field)
-    return data
+    return packed_batch(num, seed, K, SIZE, with_labels)
 
 
 # ------------------------------------------------------------ heatmap path

@@ -8,7 +8,6 @@ import torch
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper, build_optim_wrapper
 from mmpose.registry import MODELS
-from mmpose.testing import get_packed_inputs
 from mmpose.utils import register_all_modules
 
 import mmpose_kd  # noqa: F401
@@ -20,6 +19,7 @@ from mmpose_kd.models.semi.sspcm import SSPCMPoseEstimator
 from mmpose_kd.models.semi.sspcm_export import export_sspcm_student
 from mmpose_kd.models.semi.warp import heatmap_to_image_px
 from mmpose_kd.utils.recorder import record_method_output
+from sspcm_testing import packed_batch
 from toy_models import heatmap_cfg
 
 register_all_modules()
@@ -41,21 +41,7 @@ def build(**kwargs) -> SSPCMPoseEstimator:
 
 
 def batch(num, seed=0, with_labels=True):
-    torch.manual_seed(seed)
-    data = get_packed_inputs(
-        num,
-        num_keypoints=K,
-        img_shape=(SIZE, SIZE),
-        input_size=(SIZE, SIZE),
-        heatmap_size=(16, 16),
-        with_reg_label=False,
-        with_simcc_label=False)
-    if not with_labels:
-        for sample in data['data_samples']:
-            for field in ('gt_fields', 'gt_instance_labels', 'gt_instances'):
-                if field in sample:
-                    delattr(sample, field)
-    return data
+    return packed_batch(num, seed, K, SIZE, with_labels)
 
 
 def semi_batch(num_labeled=2, num_unlabeled=3, seed=0):
