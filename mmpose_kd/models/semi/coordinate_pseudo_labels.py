@@ -25,6 +25,7 @@ from typing import NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 import torch
+from mmengine.model import is_model_wrapper
 from torch import Tensor, nn
 
 from .hard_view import build_keypoint_hard_view
@@ -196,6 +197,10 @@ def encode_keypoints(codec,
 
 
 def _head(network: nn.Module, name: str):
+    """``network``'s head (through a DDP wrapper), which must have a codec.
+    """
+    if is_model_wrapper(network):
+        network = network.module
     head = getattr(network, 'head', None)
     if head is None or getattr(head, 'decoder', None) is None:
         raise TypeError(
