@@ -18,11 +18,26 @@ Steps (each a real MMEngine Runner, logs in its own work dir):
      person as the baseline and the distilled student see it, and a plot of
      per-part AP, all to the work dir.
 
-The shipped teacher is what this command wrote (30 epochs on the first
-2000 training images of the same seeded data; about an hour on 2 cores):
+The shipped weights in ``checkpoints/synthetic/`` are what these commands
+write, on the first 2000 training images of the same seeded data:
 
-    python tools/run_dwpose_demo.py --train-teacher --teacher-only \\
-        --num-train 2000 --work-dir work_dirs/dwpose_demo_teacher
+  - the teacher, in two rounds of its 30-epoch schedule (about an hour each
+    on 2 cores), the second starting from the first's weights:
+
+        python tools/run_dwpose_demo.py --train-teacher --teacher-only \\
+            --num-train 2000 --work-dir work_dirs/dwpose_demo_teacher
+        python tools/run_dwpose_demo.py --train-teacher --teacher-only \\
+            --num-train 2000 --work-dir work_dirs/dwpose_demo_teacher2 \\
+            --teacher-load-from $ROUND1
+
+    where $ROUND1 is the first's compact file,
+    work_dirs/dwpose_demo_teacher/teacher/<the shipped file's name>;
+
+  - the student's backbone initialisation, the student trained on the body-17
+    keypoints (as the released students start from a body-pose CSPNeXt):
+
+        python tools/run_dwpose_demo.py --train-student-init \\
+            --num-train 2000 --work-dir work_dirs/dwpose_demo_student_init
 """
 import argparse
 import json
@@ -53,7 +68,9 @@ FAMILIES = {
         stage1='dwpose-s1_s-dis-t_synthetic-wholebody-128x96.py',
         stage2='dwpose-s2_t-tt_synthetic-wholebody-128x96.py',
         teacher_ckpt=osp.join(ROOT, 'checkpoints', 'synthetic',
-                              'rtmpose-s_synthetic-wholebody-128x96.pth')),
+                              'rtmpose-s_synthetic-wholebody-128x96.pth'),
+        # the body-17 model whose backbone the student config loads
+        student_init='rtmpose-t_synthetic-body17-128x96.py'),
     # ResNet-18 heatmap models (the demo before RTMPose learned here).
     'heatmap':
     dict(
@@ -61,7 +78,8 @@ FAMILIES = {
         student='res18-w8_synthetic-wholebody-128x96.py',
         stage1='dwpose-s1_res18w32-dis-w8_synthetic-wholebody-128x96.py',
         stage2='dwpose-s2_res18w8-w8w8_synthetic-wholebody-128x96.py',
-        teacher_ckpt=None),
+        teacher_ckpt=None,
+        student_init=None),
 }
 # stage-1 and student-alone epochs of the demo (stage 2: 1/5 of them)
 DEMO_EPOCHS = 10
@@ -93,7 +111,8 @@ def parse_args(argv=None):
         type=int,
         default=None,
         help=f'stage-1/student epochs (default {DEMO_EPOCHS}; stage 2 gets '
-        '1/5, at least 1)')
+        '1/5, at least 1); with --train-student-init its epochs (default: '
+        "the config's)")
     p.add_argument('--teacher-epochs', type=int, default=None)
     p.add_argument('--batch-size', type=int, default=None)
     p.add_argument(
@@ -127,6 +146,16 @@ def parse_args(argv=None):
         action='store_true',
         help='stop after the teacher (with --train-teacher: how '
         'the shipped teacher was made)')
+    p.add_argument(
+        '--teacher-load-from',
+        default=None,
+        help='with --train-teacher: start from these weights (the shipped '
+        "teacher's second round)")
+    p.add_argument(
+        '--train-student-init',
+        action='store_true',
+        help="train the student's body-17 initialisation (the family's "
+        '`student_init` config) and stop: how the shipped one was made')
     p.add_argument(
         '--teacher-autocast',
         default=None,
@@ -244,21 +273,45 @@ def teacher_checkpoint(args, family, wd, teacher_cfg):
     epochs = args.teacher_epochs or teacher_epochs(teacher_cfg)
     print_log(f'[demo] training the teacher ({epochs} epochs)', 'current')
     cfg = load_cfg(teacher_cfg, args, osp.join(wd, 'teacher'), epochs)
+    if args.teacher_load_from:
+        cfg.load_from = args.teacher_load_from
     seconds, _ = train(cfg)
     ckpt = osp.join(wd, 'teacher', f'epoch_{epochs}.pth')
     compact = osp.join(wd, 'teacher',
                        osp.basename(family['teacher_ckpt'] or 'teacher.pth'))
-    write_compact_teacher(ckpt, compact)
+    write_compact_checkpoint(ckpt, compact)
     print_log(f'[demo] compact teacher (fp16, EMA weights): {compact}',
               'current')
     return ckpt, seconds
 
 
-def write_compact_teacher(ckpt, out_path):
+def train_student_init(args, family, wd):
+    """Train the family's body-17 student (its full schedule) on the data
+    and write its compact checkpoint, which the whole-body student config
+    loads as its backbone's ``Pretrained`` init."""
+    if not family['student_init']:
+        raise ValueError(f'--family {args.family} has no student_init config')
+    cfg_path = osp.join(CFG_DIR, family['student_init'])
+    epochs = args.epochs or teacher_epochs(cfg_path)
+    print_log(
+        f"[demo] training the student's body-17 initialisation "
+        f'({epochs} epochs)', 'current')
+    cfg = load_cfg(cfg_path, args, osp.join(wd, 'student_init'), epochs)
+    train(cfg)
+    compact = osp.join(wd, 'student_init',
+                       osp.splitext(family['student_init'])[0] + '.pth')
+    write_compact_checkpoint(
+        osp.join(wd, 'student_init', f'epoch_{epochs}.pth'), compact)
+    print_log(f'[demo] student initialisation written to {compact}', 'current')
+    return compact
+
+
+def write_compact_checkpoint(ckpt, out_path):
     """The EMA weights of a training checkpoint (what mmengine's EMAHook
     saves as ``state_dict``) in fp16 with the dataset meta: what ships in
     ``checkpoints/`` (a fp32 model is restored from it exactly enough for a
-    teacher: the demo's table was measured with this file)."""
+    teacher or a backbone init: the demo's table was measured with these
+    files)."""
     checkpoint = torch.load(ckpt, map_location='cpu', weights_only=False)
     state_dict = {
         k: v.half() if v.is_floating_point() else v
@@ -277,6 +330,9 @@ def main(argv=None):
     make_data(args)
 
     family = FAMILIES[args.family]
+    if args.train_student_init:
+        train_student_init(args, family, wd)
+        return
     TEACHER_CFG, STUDENT_CFG, STAGE1_CFG, STAGE2_CFG = (
         osp.join(CFG_DIR, family[k])
         for k in ('teacher', 'student', 'stage1', 'stage2'))

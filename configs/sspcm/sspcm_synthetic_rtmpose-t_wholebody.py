@@ -65,7 +65,11 @@ auto_scale_lr = dict(base_batch_size=16)
 
 # ---------------------------------------------------------------- model
 codec = _base_.codec  # SimCCLabel, 96x128 input
-rtmpose_t = _base_.model  # TopdownPoseEstimator: CSPNeXt + RTMCCHead, 133
+# TopdownPoseEstimator: CSPNeXt + RTMCCHead, 133 keypoints; A, B and C start
+# from scratch, as measured in docs/sspcm.md (the demo's student starts from
+# a body-pretrained backbone)
+rtmpose_t = dict(
+    _base_.model, backbone=dict(_base_.model.backbone, init_cfg=None))
 model = dict(
     _delete_=True,
     type='SSPCMPoseEstimator',

@@ -38,6 +38,81 @@ def test_shipped_teacher_exists_and_loads():
     assert any(k.startswith('head.') for k in state['state_dict'])
 
 
+def _state_dict(path):
+    import torch
+    return torch.load(path, map_location='cpu', weights_only=True)
+
+
+def test_student_backbone_starts_from_the_shipped_body17_model():
+    """The demo's student config loads the shipped body-17 model's backbone
+    (its ``Pretrained`` init), as the released students load a body-pose
+    CSPNeXt; the pretraining config itself starts from scratch."""
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+    init_default_scope('mmpose')
+    family = demo.FAMILIES['rtmpose']
+    cfg = Config.fromfile(osp.join(demo.CFG_DIR, family['student']))
+    ckpt = cfg.model.backbone.init_cfg.checkpoint
+    assert osp.isfile(ckpt), ckpt
+    assert osp.basename(ckpt) == family['student_init'].replace('.py', '.pth')
+    shipped = _state_dict(ckpt)
+    assert shipped['meta']['dataset_meta']['num_keypoints'] == 17
+    student = MODELS.build(cfg.model)
+    student.init_weights()
+    backbone = student.backbone.state_dict()
+    for key, value in backbone.items():
+        torch.testing.assert_close(
+            value.float(), shipped['state_dict']['backbone.' + key].float())
+    # the head is not loaded (133 keypoints, not 17)
+    assert student.head.final_layer.out_channels == 133
+    init_cfg = Config.fromfile(osp.join(demo.CFG_DIR, family['student_init']))
+    assert init_cfg.model.backbone.init_cfg is None
+
+
+def test_train_student_init_writes_a_compact_body17_checkpoint(tmp_path):
+    import torch
+    argv = [
+        '--work-dir',
+        str(tmp_path / 'w'), '--data-root',
+        str(tmp_path / 'd'), '--num-train', '4', '--num-val', '2', '--epochs',
+        '1', '--train-student-init'
+    ]
+    demo.main(argv)
+    name = demo.FAMILIES['rtmpose']['student_init'].replace('.py', '.pth')
+    state = _state_dict(tmp_path / 'w' / 'student_init' / name)
+    assert state['meta']['dataset_meta']['num_keypoints'] == 17
+    assert all(v.dtype != torch.float32 for v in state['state_dict'].values())
+    assert not (tmp_path / 'w' / 'student_alone').exists()  # it stopped
+
+
+def test_teacher_load_from_starts_the_teacher_from_those_weights(tmp_path):
+    """The teacher's second round: one warm-up iteration (learning rate
+    4e-6) from the shipped teacher leaves it almost unchanged, where a
+    teacher from scratch is nowhere near it."""
+    import torch
+    shipped = demo.FAMILIES['rtmpose']['teacher_ckpt']
+    argv = [
+        '--work-dir',
+        str(tmp_path / 'w'), '--data-root',
+        str(tmp_path / 'd'), '--num-train', '2', '--num-val', '1',
+        '--train-teacher', '--teacher-only', '--teacher-epochs', '1',
+        '--teacher-load-from', shipped
+    ]
+    demo.main(argv)
+    trained = _state_dict(tmp_path / 'w' / 'teacher' /
+                          osp.basename(shipped))['state_dict']
+    start = _state_dict(shipped)['state_dict']
+    weights = [k for k in start if k.endswith('conv.weight')]
+    assert len(weights) > 10
+    moved = torch.stack([(trained[k].float() - start[k].float()).norm()
+                         for k in weights]).norm()
+    size = torch.stack([start[k].float().norm() for k in weights]).norm()
+    # a teacher from scratch differs by about its own size
+    assert moved < 0.01 * size, (moved, size)
+
+
 def test_demo_writes_table_picture_and_plot(demo_run):
     root, _ = demo_run
     work = root / 'work'
