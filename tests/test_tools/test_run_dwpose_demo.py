@@ -3,7 +3,9 @@ shipped RTMPose-s teacher (a file in the repo, nothing downloaded) teaches
 the RTMPose-t student for one epoch on 6 generated images; the table has
 the four models and every per-part column, and the picture and plot are
 written. A second run reuses the data; a teacher file that is missing is a
-clear error."""
+clear error. The student's backbone loads the shipped body-17 model, and
+the commands that made the shipped files (``--train-student-init``, the
+teacher's second round with ``--teacher-load-from``) run at a tiny size."""
 import json
 import os.path as osp
 
