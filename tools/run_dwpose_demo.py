@@ -25,9 +25,11 @@ write, on the first 2000 training images of the same seeded data:
     on 2 cores), the second starting from the first's weights:
 
         python tools/run_dwpose_demo.py --train-teacher --teacher-only \\
-            --num-train 2000 --work-dir work_dirs/dwpose_demo_teacher
+            --num-train 2000 --data-root data/synthetic_wholebody_2000 \\
+            --work-dir work_dirs/dwpose_demo_teacher
         python tools/run_dwpose_demo.py --train-teacher --teacher-only \\
-            --num-train 2000 --work-dir work_dirs/dwpose_demo_teacher2 \\
+            --num-train 2000 --data-root data/synthetic_wholebody_2000 \\
+            --work-dir work_dirs/dwpose_demo_teacher2 \\
             --teacher-load-from $ROUND1
 
     where $ROUND1 is the first's compact file,
@@ -37,7 +39,8 @@ write, on the first 2000 training images of the same seeded data:
     keypoints (as the released students start from a body-pose CSPNeXt):
 
         python tools/run_dwpose_demo.py --train-student-init \\
-            --num-train 2000 --work-dir work_dirs/dwpose_demo_student_init
+            --num-train 2000 --data-root data/synthetic_wholebody_2000 \\
+            --work-dir work_dirs/dwpose_demo_student_init
 """
 import argparse
 import json
@@ -323,6 +326,9 @@ def write_compact_checkpoint(ckpt, out_path):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.teacher_load_from and not args.train_teacher:
+        raise ValueError('--teacher-load-from needs --train-teacher (it is '
+                         "where the teacher's training starts)")
     torch.set_num_threads(args.threads)
     wd = osp.abspath(args.work_dir)
     os.makedirs(wd, exist_ok=True)

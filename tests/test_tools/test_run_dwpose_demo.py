@@ -192,3 +192,13 @@ def test_seed_table_reads_runs_and_passes_demo_args(demo_run, tmp_path):
     base = one['rows'][1]['face AP']
     assert cells[2] == f'{base:.1f} / {base + 2.0:.1f}'
     assert cells[3] == f'{base + 1.0:.1f}' and cells[4] == '2.0'
+
+
+def test_teacher_load_from_without_training_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match='--train-teacher'):
+        demo.main([
+            '--work-dir',
+            str(tmp_path / 'w'), '--data-root',
+            str(tmp_path / 'd'), '--teacher-load-from', 'x.pth'
+        ])
+    assert not (tmp_path / 'd').exists()  # before any data is written
