@@ -1,7 +1,8 @@
 """tools/run_dwpose_demo.py, the main job, end to end at a tiny size: the
 shipped RTMPose-s teacher (a file in the repo, nothing downloaded) teaches
 the RTMPose-t student for one epoch on 6 generated images; the table has
-the four models and every per-part column, and the picture and plot are
+the four models and every per-part column (AP and median keypoint error),
+and the picture and plot are
 written. A second run reuses the data; a teacher file that is missing is a
 clear error. The student's backbone loads the shipped body-17 model, and
 the commands that made the shipped files (``--train-student-init``, the
@@ -128,13 +129,19 @@ def test_demo_writes_table_picture_and_plot(demo_run):
     for row in summary['rows']:
         for part in PARTS:
             assert 0.0 <= row[part] <= 100.0, (row['model'], part)
+        # the median keypoint error of each part, input px of the 128x96
+        # crop: positive, and not beyond the crop's diagonal
+        for part in ('body', 'foot', 'face', 'hand'):
+            assert 0.0 < row[f'{part} err'] < 160.0, (row['model'], part)
     assert summary['rows'][0]['schedule'] == 'shipped'
     assert summary['peak_rss_gib'] > 0
     assert set(summary['train_seconds']) == {
         'student alone', 'DWPose stage 1', 'DWPose stage 2'
     }
     table = (work / 'results.md').read_text()
-    assert table.count('\n') == 6 and 'face AP' in table
+    # the AP table (header + 4 rows) and the error table (header + 4 rows)
+    assert table.count('\n') == 15 and 'face AP' in table
+    assert '| model | body err | foot err | face err | hand err |' in table
     picture = cv2.imread(summary['figures']['picture'])
     # three panels of 480-pixel height side by side
     assert picture.shape[0] == 480 and picture.shape[1] > 3 * 100
@@ -192,6 +199,10 @@ def test_seed_table_reads_runs_and_passes_demo_args(demo_run, tmp_path):
     base = one['rows'][1]['face AP']
     assert cells[2] == f'{base:.1f} / {base + 2.0:.1f}'
     assert cells[3] == f'{base + 1.0:.1f}' and cells[4] == '2.0'
+    err = one['rows'][2]['hand err']
+    row = next(line for line in table.splitlines()
+               if line.startswith('| DWPose stage 1 student | hand err |'))
+    assert f'{err:.2f} / {err:.2f}' in row
 
 
 def test_teacher_load_from_without_training_is_a_clear_error(tmp_path):

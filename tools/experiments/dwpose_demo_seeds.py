@@ -1,6 +1,7 @@
 """The DWPose demo over several training seeds: run it once per seed (or
-read runs already made) and print, per model, each part's AP for every seed
-with the mean and the spread (max - min), as the README quotes them.
+read runs already made) and print, per model, each part's AP and median
+keypoint error (input px) for every seed with the mean and the spread
+(max - min), as the README quotes them.
 
     python tools/experiments/dwpose_demo_seeds.py 0 1 2 \\
         [--work-dir work_dirs/dwpose_demo_seeds] [--no-run] [-- DEMO ARGS]
@@ -17,6 +18,8 @@ import sys
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PARTS = ('AP', 'body AP', 'foot AP', 'face AP', 'hand AP')
+# median keypoint error, input px (runs from before session 9 lack them)
+ERRORS = ('body err', 'foot err', 'face err', 'hand err')
 
 
 def parse_args(argv=None):
@@ -53,12 +56,16 @@ def summarize(results):
         ' | mean | spread |', '|---|---|---|---|---|'
     ]
     for k, model in enumerate(models):
-        for part in PARTS:
+        for part in PARTS + ERRORS:
+            if any(part not in results[s]['rows'][k] for s in seeds):
+                continue
             values = [results[s]['rows'][k][part] for s in seeds]
             mean = sum(values) / len(values)
+            fmt = '.2f' if part in ERRORS else '.1f'
             lines.append(f'| {model} | {part} | ' +
-                         ' / '.join(f'{v:.1f}' for v in values) +
-                         f' | {mean:.1f} | {max(values) - min(values):.1f} |')
+                         ' / '.join(f'{v:{fmt}}'
+                                    for v in values) + f' | {mean:{fmt}} | '
+                         f'{max(values) - min(values):{fmt}} |')
     times = [results[s]['total_seconds'] for s in seeds]
     rss = [results[s]['peak_rss_gib'] for s in seeds]
     lines.append('')
