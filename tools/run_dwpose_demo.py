@@ -23,19 +23,25 @@ Steps (each a real MMEngine Runner, logs in its own work dir):
 The shipped weights in ``checkpoints/synthetic/`` are what these commands
 write, on the first 2000 training images of the same seeded data:
 
-  - the teacher, in two rounds of its 30-epoch schedule (about an hour each
-    on 2 cores), the second starting from the first's weights:
+  - the teacher, in three rounds of its 30-epoch schedule (about an hour
+    each on 2 cores), each after the first starting from the previous
+    round's weights:
 
-        python tools/run_dwpose_demo.py --train-teacher --teacher-only \\
-            --num-train 2000 --data-root data/synthetic_wholebody_2000 \\
+        python tools/run_dwpose_demo.py --train-teacher --teacher-only \
+            --num-train 2000 --data-root data/synthetic_wholebody_2000 \
             --work-dir work_dirs/dwpose_demo_teacher
-        python tools/run_dwpose_demo.py --train-teacher --teacher-only \\
-            --num-train 2000 --data-root data/synthetic_wholebody_2000 \\
-            --work-dir work_dirs/dwpose_demo_teacher2 \\
+        python tools/run_dwpose_demo.py --train-teacher --teacher-only \
+            --num-train 2000 --data-root data/synthetic_wholebody_2000 \
+            --work-dir work_dirs/dwpose_demo_teacher2 \
             --teacher-load-from $ROUND1
+        python tools/run_dwpose_demo.py --train-teacher --teacher-only \
+            --num-train 2000 --data-root data/synthetic_wholebody_2000 \
+            --work-dir work_dirs/dwpose_demo_teacher3 \
+            --teacher-load-from $ROUND2
 
     where $ROUND1 is the first's compact file,
-    work_dirs/dwpose_demo_teacher/teacher/<the shipped file's name>;
+    work_dirs/dwpose_demo_teacher/teacher/<the shipped file's name>, and
+    $ROUND2 the second's (work_dirs/dwpose_demo_teacher2/teacher/...);
 
   - the student's backbone initialisation, the student trained on the body-17
     keypoints (as the released students start from a body-pose CSPNeXt):
