@@ -27,16 +27,16 @@ write, on the first 2000 training images of the same seeded data:
     each on 2 cores), each after the first starting from the previous
     round's weights:
 
-        python tools/run_dwpose_demo.py --train-teacher --teacher-only \
-            --num-train 2000 --data-root data/synthetic_wholebody_2000 \
+        python tools/run_dwpose_demo.py --train-teacher --teacher-only \\
+            --num-train 2000 --data-root data/synthetic_wholebody_2000 \\
             --work-dir work_dirs/dwpose_demo_teacher
-        python tools/run_dwpose_demo.py --train-teacher --teacher-only \
-            --num-train 2000 --data-root data/synthetic_wholebody_2000 \
-            --work-dir work_dirs/dwpose_demo_teacher2 \
+        python tools/run_dwpose_demo.py --train-teacher --teacher-only \\
+            --num-train 2000 --data-root data/synthetic_wholebody_2000 \\
+            --work-dir work_dirs/dwpose_demo_teacher2 \\
             --teacher-load-from $ROUND1
-        python tools/run_dwpose_demo.py --train-teacher --teacher-only \
-            --num-train 2000 --data-root data/synthetic_wholebody_2000 \
-            --work-dir work_dirs/dwpose_demo_teacher3 \
+        python tools/run_dwpose_demo.py --train-teacher --teacher-only \\
+            --num-train 2000 --data-root data/synthetic_wholebody_2000 \\
+            --work-dir work_dirs/dwpose_demo_teacher3 \\
             --teacher-load-from $ROUND2
 
     where $ROUND1 is the first's compact file,
