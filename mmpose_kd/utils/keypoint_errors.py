@@ -13,19 +13,22 @@ import os.path as osp
 
 import numpy as np
 
-# the 133 COCO-WholeBody keypoints, in the order mmpose stacks them
+from mmpose_kd.datasets.synthetic.layout import (LEFT_HAND_SLICE,
+                                                 NUM_WHOLEBODY, PART_FIELDS,
+                                                 RIGHT_HAND_SLICE)
+
+# the annotation fields of the 133 keypoints, in the order mmpose stacks
+# them, and each part's slice of the 133-point vector
+WHOLEBODY_FIELDS = tuple(field for field, _ in PART_FIELDS)
 WHOLEBODY_PARTS = dict(
-    body=(0, 17),
-    foot=(17, 23),
-    face=(23, 91),
-    left_hand=(91, 112),
-    right_hand=(112, 133))
-# the annotation fields holding each part, in the same order
-WHOLEBODY_FIELDS = ('keypoints', 'foot_kpts', 'face_kpts', 'lefthand_kpts',
-                    'righthand_kpts')
+    zip(('body', 'foot', 'face', 'left_hand', 'right_hand'),
+        (part for _, part in PART_FIELDS)))
 # the parts the demo reports (both hands pooled, as hand AP pools them)
 REPORTED_PARTS = dict(
-    body=(0, 17), foot=(17, 23), face=(23, 91), hand=(91, 133))
+    body=WHOLEBODY_PARTS['body'],
+    foot=WHOLEBODY_PARTS['foot'],
+    face=WHOLEBODY_PARTS['face'],
+    hand=slice(LEFT_HAND_SLICE.start, RIGHT_HAND_SLICE.stop))
 
 
 def wholebody_keypoint_errors(model,
@@ -67,16 +70,17 @@ def wholebody_keypoint_errors(model,
         seen = gt[:, 2] > 0
         err[seen] = np.linalg.norm(pred[seen] - gt[seen, :2], axis=1)
         errors.append(err * input_h / crop_h)
-    return np.array(errors).reshape(-1, 133)
+    return np.array(errors).reshape(-1, NUM_WHOLEBODY)
 
 
 def median_part_errors(errors, parts=None):
-    """Median over people and keypoints of each part's errors (NaN ignored;
-    NaN where a part has no annotated keypoint)."""
+    """Median over people and keypoints of each part's errors (``parts``:
+    name -> slice of the 133 keypoints; NaN ignored; NaN where a part has
+    no annotated keypoint)."""
     parts = REPORTED_PARTS if parts is None else parts
     out = {}
-    for name, (i, j) in parts.items():
-        block = errors[:, i:j]
+    for name, part in parts.items():
+        block = errors[:, part]
         out[name] = float(
             np.nanmedian(block)) if np.isfinite(block).any() else float('nan')
     return out

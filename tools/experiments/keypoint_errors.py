@@ -15,6 +15,7 @@ import torch
 from mmpose.apis import init_model
 
 import mmpose_kd  # noqa: F401
+from mmpose_kd.datasets.synthetic.layout import L_WRIST, R_WRIST
 from mmpose_kd.utils.keypoint_errors import (WHOLEBODY_PARTS,
                                              median_part_errors,
                                              wholebody_keypoint_errors)
@@ -29,9 +30,9 @@ def main():
     for part, err in median_part_errors(errors, WHOLEBODY_PARTS).items():
         print(f'| {part} | {err:.2f} |')
     print(f'| body wrists (left, right) | '
-          f'{np.nanmedian(errors[:, 9]):.2f}, '
-          f'{np.nanmedian(errors[:, 10]):.2f} |')
-    hand = np.nanmedian(errors[:, 91:112], axis=0)
+          f'{np.nanmedian(errors[:, L_WRIST]):.2f}, '
+          f'{np.nanmedian(errors[:, R_WRIST]):.2f} |')
+    hand = np.nanmedian(errors[:, WHOLEBODY_PARTS['left_hand']], axis=0)
     print('left hand, keypoint by keypoint:', np.round(hand, 1).tolist())
 
 
