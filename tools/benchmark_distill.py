@@ -215,6 +215,7 @@ def main():
     args = parse_args()
     init_default_scope('mmpose')
     work_dir = args.work_dir or tempfile.mkdtemp(prefix='bench_distill_')
+    os.makedirs(work_dir, exist_ok=True)  # a new --work-dir is created
     if args.data_root is None:
         args.data_root = osp.join(work_dir, 'data')
     if not osp.isfile(

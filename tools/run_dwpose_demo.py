@@ -130,6 +130,12 @@ def parse_args(argv=None):
     p.add_argument('--teacher-epochs', type=int, default=None)
     p.add_argument('--batch-size', type=int, default=None)
     p.add_argument(
+        '--num-workers',
+        type=int,
+        default=None,
+        help="dataloader workers of every run (default: the configs' 1, "
+        'which is what 2 CPU cores afford; more on a GPU machine)')
+    p.add_argument(
         '--seed',
         type=int,
         default=0,
@@ -224,6 +230,9 @@ def load_cfg(path, args, work_dir, epochs=None, name=None):
                                     'coco_wholebody_val_v1.0.json')
     if args.batch_size:
         cfg.train_dataloader.batch_size = args.batch_size
+    if getattr(args, 'num_workers', None):
+        for split in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+            cfg[split].num_workers = args.num_workers
     if epochs:
         set_epochs(cfg, epochs)
     cfg.default_hooks.checkpoint.interval = cfg.train_cfg.max_epochs

@@ -213,3 +213,18 @@ def test_teacher_load_from_without_training_is_a_clear_error(tmp_path):
             str(tmp_path / 'd'), '--teacher-load-from', 'x.pth'
         ])
     assert not (tmp_path / 'd').exists()  # before any data is written
+
+
+def test_num_workers_reaches_every_loader_of_every_run(tmp_path):
+    """``--num-workers`` (for a GPU machine) sets the train, val and test
+    loaders of each config the demo loads; without it the configs' own
+    count stays."""
+    family = demo.FAMILIES['rtmpose']
+    for key in ('teacher', 'student', 'stage1', 'stage2'):
+        path = osp.join(demo.CFG_DIR, family[key])
+        for argv, expected in ((['--num-workers', '6'], 6), ([], 1)):
+            args = demo.parse_args(argv)
+            cfg = demo.load_cfg(path, args, str(tmp_path / key), epochs=2)
+            assert cfg.train_dataloader.num_workers == expected, key
+            # the demo evaluates once, from the saved checkpoint
+            assert cfg.test_dataloader.num_workers == expected, key
