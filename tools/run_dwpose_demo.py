@@ -225,14 +225,13 @@ def load_cfg(path, args, work_dir, epochs=None, name=None):
     data_root = args.data_root.rstrip('/') + '/'
     for split in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[split].dataset.data_root = data_root
+        if getattr(args, 'num_workers', None):  # not in every tool's args
+            cfg[split].num_workers = args.num_workers
     for ev in ('val_evaluator', 'test_evaluator'):
         cfg[ev].ann_file = osp.join(data_root, 'annotations',
                                     'coco_wholebody_val_v1.0.json')
     if args.batch_size:
         cfg.train_dataloader.batch_size = args.batch_size
-    if getattr(args, 'num_workers', None):
-        for split in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-            cfg[split].num_workers = args.num_workers
     if epochs:
         set_epochs(cfg, epochs)
     cfg.default_hooks.checkpoint.interval = cfg.train_cfg.max_epochs
