@@ -96,10 +96,14 @@ class CoordinatePseudoLabels(PseudoLabelPath):
         confident = teacher_outputs.scores > self.cfg['conf_thr']
         supervised = self._supervised(teacher_outputs.scores,
                                       mean_ab_confidence)
+        weights = self._weights(
+            self._mutual_confidence(teacher_outputs.scores,
+                                    mean_ab_confidence))
         return PseudoLabels(
             easy,
             self._hard_view(easy, teacher_outputs.keypoints, confident,
-                            supervised))
+                            supervised),
+            weights=weights)
 
     def corrected(self, easy: Tensor, outputs_a: DecodedKeypoints,
                   outputs_b: DecodedKeypoints,
@@ -114,20 +118,23 @@ class CoordinatePseudoLabels(PseudoLabelPath):
             image_size=easy.shape[-2:],
             conf_thr=self.cfg['conf_thr'],
             inconsistency_thr=self.cfg['inconsistency_thr'])
+        confidence = pcm.confidence
         if self.cfg['pcm_conf_source'] == 'mean_ab':
-            pcm = self._keep_mean_ab(
-                pcm, self.mean_confidence(outputs_a, outputs_b))
+            confidence = self.mean_confidence(outputs_a, outputs_b)
+            pcm = self._keep_mean_ab(pcm, confidence)
         view = self._hard_view(easy, pcm.keypoints, pcm.mask, pcm.mask)
-        return PseudoLabels(easy, view, pcm)
+        return PseudoLabels(easy, view, pcm, self._weights(confidence))
 
     def loss(self, predicted, labels: PseudoLabels, name: str,
              network: nn.Module) -> Tensor:
         """Student ``name``'s head loss on its hard view against ``labels``
-        encoded by its own codec, the loss mask as keypoint weights
-        (unweighted)."""
+        encoded by its own codec, the loss mask (times ``labels.weights``
+        when given) as keypoint weights."""
         head = _head(network, name)
         targets, weights = encode_keypoints(head.decoder, labels.view.targets,
                                             labels.view.loss_mask, name)
+        if labels.weights is not None:
+            weights = weights * labels.weights.to(weights)
         if isinstance(predicted, (tuple, list)):
             predicted = tuple(predicted)
             if len(targets) != len(predicted) or any(

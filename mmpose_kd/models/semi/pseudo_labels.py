@@ -37,6 +37,9 @@ class PseudoLabels(NamedTuple):
     easy: Tensor  # [N, C, H, W] the easy view that the teachers saw
     view: HardView  # the student's hard view: images, targets, loss mask
     pcm: Optional[PCMResult] = None  # the PCM's choice (C's labels only)
+    # [N, K] weights of the supervised keypoints in the loss
+    # (semi_train_cfg.pseudo_label_weight='confidence'); None: the mask's 1
+    weights: Optional[Tensor] = None
 
 
 class PseudoLabelPath:
@@ -77,6 +80,18 @@ class PseudoLabelPath:
             pcm_snapshot_pair_fraction=(pcm.pair_index != 0).float().mean(),
             pcm_supervised_fraction=loss_mask.float().mean().detach())
 
+    def _mutual_confidence(self, confidence: Tensor,
+                           mean_ab_confidence: Optional[Tensor]) -> Tensor:
+        """[N, K] the confidence of a mutual (A <-> B) pseudo label: the
+        teacher's, or the mean of A's and B's (``mutual_conf_source``)."""
+        if self.cfg['mutual_conf_source'] == 'mean_ab':
+            if mean_ab_confidence is None:
+                raise RuntimeError(
+                    "_mutual_loss: mutual_conf_source='mean_ab' needs "
+                    'the mean confidence of A and B')
+            return mean_ab_confidence
+        return confidence
+
     def _supervised(self, confidence: Tensor,
                     mean_ab_confidence: Optional[Tensor]) -> Tensor:
         """[N, K] keypoints a mutual (A <-> B) loss supervises:
@@ -86,13 +101,17 @@ class PseudoLabelPath:
         cfg = self.cfg
         if cfg['mutual_conf_thr'] is None:
             return torch.ones_like(confidence, dtype=torch.bool)
-        if cfg['mutual_conf_source'] == 'mean_ab':
-            if mean_ab_confidence is None:
-                raise RuntimeError(
-                    "_mutual_loss: mutual_conf_source='mean_ab' needs "
-                    'the mean confidence of A and B')
-            confidence = mean_ab_confidence
-        return confidence > cfg['mutual_conf_thr']
+        return self._mutual_confidence(confidence,
+                                       mean_ab_confidence) > \
+            cfg['mutual_conf_thr']
+
+    def _weights(self, confidence: Tensor) -> Optional[Tensor]:
+        """[N, K] loss weights of the kept keypoints for
+        ``pseudo_label_weight='confidence'`` (``confidence`` clipped to
+        [0, 1], no gradient); None for 'mask'."""
+        if self.cfg['pseudo_label_weight'] == 'mask':
+            return None
+        return confidence.detach().float().clamp(0., 1.)
 
     def _keep_mean_ab(self, pcm: PCMResult, mean_ab: Tensor) -> PCMResult:
         """``pcm_conf_source='mean_ab'``: C's keep mask from the mean of the
@@ -115,6 +134,14 @@ class HeatmapPseudoLabels(PseudoLabelPath):
                  semi_train_cfg: dict,
                  cut_occlude: Optional[Callable] = None):
         super().__init__(semi_train_cfg, cut_occlude)
+        if semi_train_cfg['pseudo_label_weight'] != 'mask':
+            raise ValueError(
+                'SSPCMPoseEstimator: semi_train_cfg.pseudo_label_weight='
+                f"{semi_train_cfg['pseudo_label_weight']!r} applies to the "
+                "coordinate pseudo labels only; the heatmap path's targets "
+                "are the teachers' heatmaps, whose height already carries "
+                "their confidence: use 'mask' (or pseudo_labels="
+                "'coordinate')")
         self.consistency_loss = MODELS.build(
             dict(
                 type='MaskedHeatmapMSELoss',

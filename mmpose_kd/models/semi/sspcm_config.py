@@ -32,6 +32,10 @@ UNSUP_LOSS_REDUCTIONS = ('kept', 'all')
 #: student's, scored by its head's loss (any head, e.g. SimCC); 'auto' =
 #: 'heatmap' when all three networks' codecs encode heatmaps.
 PSEUDO_LABEL_PATHS = ('auto', 'heatmap', 'coordinate')
+#: ``semi_train_cfg.pseudo_label_weight``: 'mask' = each kept keypoint
+#: weighs 1 in the consistency loss (the paper's code); 'confidence' = it
+#: weighs its confidence clipped to [0, 1] (coordinate path only).
+PSEUDO_LABEL_WEIGHTS = ('mask', 'confidence')
 
 #: Defaults of ``semi_train_cfg``. They keep this project's own choices; the
 #: settings of the paper's code (hlz0606/SSPCM) are in
@@ -39,6 +43,17 @@ PSEUDO_LABEL_PATHS = ('auto', 'heatmap', 'coordinate')
 DEFAULT_SEMI_TRAIN_CFG = dict(
     # Which pseudo-label path (PSEUDO_LABEL_PATHS; docs/sspcm.md).
     pseudo_labels='auto',
+    # How a kept keypoint weighs in the unsupervised losses of the
+    # coordinate path (PSEUDO_LABEL_WEIGHTS). 'confidence' multiplies the
+    # keep mask by the confidence the mask was thresholded on (the
+    # teacher's score, or the mean of A's and B's as the *_conf_source keys
+    # say; the fused pair's for C), clipped to [0, 1]. Why: a coordinate
+    # pseudo label is a sharp target wherever the teacher's argmax lands,
+    # however unsure it is, while the paper's heatmap pseudo label is the
+    # teacher's heatmap itself, flat and weak where it is unsure; the
+    # weight gives the coordinate path that softness back. The heatmap path
+    # has it already and takes 'mask' only.
+    pseudo_label_weight='mask',
     # Factor on each network's supervised loss terms (its head's loss, which
     # already carries the head's loss_weight). The paper's code takes
     # 0.5 * JointsMSELoss = 0.25 * mmpose's KeypointMSELoss: 0.25.
@@ -140,7 +155,8 @@ def merge_semi_train_cfg(cfg: Optional[dict]) -> dict:
                          ('pcm_conf_source', PCM_CONF_SOURCES),
                          ('snapshot_bn_mode', SNAPSHOT_BN_MODES),
                          ('unsup_loss_reduction', UNSUP_LOSS_REDUCTIONS),
-                         ('pseudo_labels', PSEUDO_LABEL_PATHS)):
+                         ('pseudo_labels', PSEUDO_LABEL_PATHS),
+                         ('pseudo_label_weight', PSEUDO_LABEL_WEIGHTS)):
         if merged[key] not in choices:
             raise ValueError(f'SSPCMPoseEstimator: semi_train_cfg.{key} '
                              f'must be one of {list(choices)}, got '

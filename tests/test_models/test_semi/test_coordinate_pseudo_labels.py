@@ -310,3 +310,81 @@ def test_heatmap_path_refuses_simcc_networks():
         build(simcc_network(), pseudo_labels='heatmap')
     with pytest.raises(ValueError, match='pseudo_labels must be one of'):
         build(simcc_network(), pseudo_labels='simcc')
+
+
+# ------------------------------------ pseudo_label_weight='confidence'
+def _decoded(scores):
+    """Decoded keypoints well inside a SIZE x SIZE image, with ``scores``.
+    """
+    scores = torch.tensor(scores, dtype=torch.float32)
+    grid = torch.linspace(16., 48., K)
+    keypoints = torch.stack((grid, grid.flip(0)), -1)
+    return DecodedKeypoints(
+        keypoints.expand(scores.shape[0], K, 2).clone(), scores)
+
+
+def test_confidence_weights_scale_each_keypoints_share_of_the_loss():
+    model = build(
+        simcc_network(),
+        hard_affine=None,
+        cut_occlude=None,
+        pseudo_label_weight='confidence')
+    path, network = model.pseudo_labels, model.get_network('A')
+    scores = [[0.0, 0.25, 0.5, 1.0, 1.7], [0.05, 0.6, 0.9, 0.3, 2.0]]
+    labels = path.mutual(torch.rand(2, 3, SIZE, SIZE), _decoded(scores))
+    clipped = torch.tensor(scores).clamp(0., 1.)
+    assert torch.equal(labels.weights, clipped)
+    assert labels.view.loss_mask.all()  # mutual_conf_thr None keeps all
+
+    predicted = tuple(
+        part.detach().requires_grad_()
+        for part in network(labels.view.images, None, mode='tensor'))
+    loss = path.loss(predicted, labels, 'A', network)
+    targets, mask_weights = encode_keypoints(network.head.decoder,
+                                             labels.view.targets,
+                                             labels.view.loss_mask)
+    assert torch.allclose(
+        loss, network.head.loss_module(predicted, targets,
+                                       mask_weights * clipped))
+    loss.backward()
+    grad = sum(part.grad.abs().sum(-1) for part in predicted)  # [N, K]
+    # confidence 0 teaches nothing; the others do
+    assert float(grad[0, 0]) == 0 and (grad.flatten()[1:] > 0).all()
+    unweighted = path.loss(predicted, labels._replace(weights=None), 'A',
+                           network)
+    assert float(loss) < float(unweighted)
+
+
+def test_confidence_weights_of_c_are_the_fused_pairs_confidence():
+    model = build(
+        simcc_network(),
+        hard_affine=None,
+        cut_occlude=None,
+        pseudo_label_weight='confidence')
+    easy = torch.rand(2, 3, SIZE, SIZE)
+    a = _decoded([[0.2, 0.4, 0.6, 0.8, 1.4]] * 2)
+    b = _decoded([[0.4, 0.4, 0.9, 0.2, 1.2]] * 2)
+    labels = model.pseudo_labels.corrected(easy, a, b, None, None)
+    assert torch.allclose(labels.weights,
+                          labels.pcm.confidence.clamp(0., 1.))
+    assert torch.allclose(labels.weights[0],
+                          torch.tensor([0.3, 0.4, 0.75, 0.5, 1.0]))
+    mask_only = build(simcc_network(), hard_affine=None, cut_occlude=None)
+    assert mask_only.pseudo_labels.corrected(easy, a, b, None,
+                                             None).weights is None
+
+
+def test_confidence_weights_are_refused_on_the_heatmap_path():
+    with pytest.raises(ValueError, match="pseudo_label_weight='confidence' "
+                       'applies to the coordinate pseudo labels only'):
+        build(heatmap_network(), pseudo_label_weight='confidence')
+    with pytest.raises(ValueError, match='pseudo_label_weight must be one'):
+        build(simcc_network(), pseudo_label_weight='score')
+    model = build(
+        heatmap_network(),
+        pseudo_labels='coordinate',
+        pseudo_label_weight='confidence')
+    logs = model.train_step(
+        semi_batch(),
+        OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1)))
+    assert float(logs['loss_pcm_c']) > 0
