@@ -48,9 +48,14 @@ torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
 CONFIG_DIR = sspcm_testing.CONFIG_DIR
 BODY17 = osp.join(CONFIG_DIR, 'sspcm_synthetic_rtmpose-t_body17.py')
 WHOLEBODY = osp.join(CONFIG_DIR, 'sspcm_synthetic_rtmpose-t_wholebody.py')
+WHOLEBODY_INIT = osp.join(
+    CONFIG_DIR, 'sspcm_synthetic_rtmpose-t_wholebody_body17-init.py')
 REAL = osp.join(CONFIG_DIR, 'sspcm_rtmpose-m_coco-wholebody-ubody_256x192.py')
-CONFIGS = [BODY17, WHOLEBODY, REAL]
-SYNTHETIC = [BODY17, WHOLEBODY]
+CONFIGS = [BODY17, WHOLEBODY, WHOLEBODY_INIT, REAL]
+SYNTHETIC = [BODY17, WHOLEBODY]  # from scratch
+SYNTHETIC_ALL = SYNTHETIC + [WHOLEBODY_INIT]
+SHIPPED_BODY17 = osp.join(sspcm_testing.ROOT, 'checkpoints', 'synthetic',
+                          'rtmpose-t_synthetic-body17-128x96.pth')
 ids = lambda paths: [osp.basename(p) for p in paths]  # noqa: E731
 
 MMPOSE_RTMPOSE = 'mmpose::wholebody_2d_keypoint/rtmpose/'
@@ -174,6 +179,33 @@ def test_synthetic_config_uses_the_cpu_rtmpose_t(path):
         assert unlabeled.type == 'UBodyWholeBodyVideoDataset'
         assert unlabeled.data_root == 'data/synthetic_ubody/'
         assert cfg.val_evaluator.type == 'CocoWholeBodyPerPartMetric'
+
+
+def test_wholebody_body17_init_is_its_parent_from_the_shipped_backbone():
+    child, parent = Config.fromfile(WHOLEBODY_INIT), Config.fromfile(WHOLEBODY)
+    for key, net in _networks(child).items():
+        init = net.backbone.init_cfg
+        assert init.type == 'Pretrained' and init.prefix == 'backbone.'
+        assert osp.samefile(init.checkpoint, SHIPPED_BODY17), key
+        expected = _plain(_networks(parent)[key])
+        expected['backbone']['init_cfg'] = _plain(init)
+        assert _plain(net) == expected, key
+    only_child = ('model', 'body17_backbone')
+    no_model = lambda cfg: {  # noqa: E731
+        k: _plain(v)
+        for k, v in cfg.to_dict().items() if k not in only_child
+    }
+    assert no_model(child) == no_model(parent)
+    # the three networks start from the shipped weights
+    init_default_scope('mmpose')
+    model = MODELS.build(child.model)
+    model.init_weights()
+    shipped = torch.load(SHIPPED_BODY17, map_location='cpu')
+    shipped = shipped.get('state_dict', shipped)
+    name = 'backbone.stem.0.conv.weight'
+    for key in 'ABC':
+        live = model.get_network(key).state_dict()[name]
+        assert torch.equal(live, shipped[name].to(live.dtype)), key
 
 
 def test_real_config_uses_mmposes_networks_and_weights():
@@ -341,7 +373,7 @@ def _run(cfg, work_dir):
     return runner
 
 
-@pytest.mark.parametrize('path', SYNTHETIC, ids=ids(SYNTHETIC))
+@pytest.mark.parametrize('path', SYNTHETIC_ALL, ids=ids(SYNTHETIC_ALL))
 def test_synthetic_config_trains_with_a_runner(path, data_prefixes,
                                                no_download, tmp_path):
     cfg = Config.fromfile(path)

@@ -344,8 +344,8 @@ def test_confidence_weights_scale_each_keypoints_share_of_the_loss():
                                              labels.view.targets,
                                              labels.view.loss_mask)
     assert torch.allclose(
-        loss, network.head.loss_module(predicted, targets,
-                                       mask_weights * clipped))
+        loss,
+        network.head.loss_module(predicted, targets, mask_weights * clipped))
     loss.backward()
     grad = sum(part.grad.abs().sum(-1) for part in predicted)  # [N, K]
     # confidence 0 teaches nothing; the others do
@@ -365,8 +365,7 @@ def test_confidence_weights_of_c_are_the_fused_pairs_confidence():
     a = _decoded([[0.2, 0.4, 0.6, 0.8, 1.4]] * 2)
     b = _decoded([[0.4, 0.4, 0.9, 0.2, 1.2]] * 2)
     labels = model.pseudo_labels.corrected(easy, a, b, None, None)
-    assert torch.allclose(labels.weights,
-                          labels.pcm.confidence.clamp(0., 1.))
+    assert torch.allclose(labels.weights, labels.pcm.confidence.clamp(0., 1.))
     assert torch.allclose(labels.weights[0],
                           torch.tensor([0.3, 0.4, 0.75, 0.5, 1.0]))
     mask_only = build(simcc_network(), hard_affine=None, cut_occlude=None)
@@ -375,8 +374,10 @@ def test_confidence_weights_of_c_are_the_fused_pairs_confidence():
 
 
 def test_confidence_weights_are_refused_on_the_heatmap_path():
-    with pytest.raises(ValueError, match="pseudo_label_weight='confidence' "
-                       'applies to the coordinate pseudo labels only'):
+    with pytest.raises(
+            ValueError,
+            match="pseudo_label_weight='confidence' "
+            'applies to the coordinate pseudo labels only'):
         build(heatmap_network(), pseudo_label_weight='confidence')
     with pytest.raises(ValueError, match='pseudo_label_weight must be one'):
         build(simcc_network(), pseudo_label_weight='score')
