@@ -119,12 +119,17 @@ DEFAULT_SEMI_TRAIN_CFG = dict(
         jitter_std=10.,
         ref_size=(192, 256)),
     # The hard view's extra affine, sampled per sample on the device.
+    # shift_factor > 0 (not in the paper) also shifts the content by up to
+    # that fraction of the image size: rotation and scale about the centre
+    # leave the centre in place, so teachers that put every keypoint there
+    # agree with each other across the views (docs/sspcm.md).
     hard_affine=dict(
         rot_std=30.,
         rot_clip=60.,
         rot_prob=0.8,
         scale_std=0.25,
-        scale_range=(0.75, 1.25)),
+        scale_range=(0.75, 1.25),
+        shift_factor=0.),
 )
 
 

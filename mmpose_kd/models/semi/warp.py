@@ -45,16 +45,22 @@ def sample_hard_affine(num: int,
                        rot_prob: float = 0.8,
                        scale_std: float = 0.25,
                        scale_range: Tuple[float, float] = (0.75, 1.25),
+                       shift_factor: float = 0.,
                        generator: Optional[torch.Generator] = None,
                        device=None,
                        return_params: bool = False):
-    """Sample one random rotation + scale per sample as ``theta`` [N, 2, 3].
+    """Sample one random rotation + scale (+ shift) per sample as
+    ``theta`` [N, 2, 3].
 
     Paper setting: rotation ~ N(0, 30 deg) clipped to +-60 deg, applied with
-    probability 0.8 (else 0); scale ~ N(1, 0.25) clipped to [0.75, 1.25].
-    Positive angles turn the content counter-clockwise as displayed (the
-    OpenCV / mmpose convention); scale > 1 enlarges the content. Both act
-    about the image centre.
+    probability 0.8 (else 0); scale ~ N(1, 0.25) clipped to [0.75, 1.25];
+    no shift. Positive angles turn the content counter-clockwise as
+    displayed (the OpenCV / mmpose convention); scale > 1 enlarges the
+    content. Both act about the image centre, which they therefore leave
+    in place; ``shift_factor`` > 0 then moves the content by
+    U(-f, f) x (W, H) pixels (not in the paper), so that no position is
+    left in place: keypoints predicted at one fixed place of every image
+    are then no longer consistent between the views.
 
     Args:
         num: batch size N.
@@ -63,7 +69,8 @@ def sample_hard_affine(num: int,
         generator: a torch.Generator for reproducibility; random numbers are
             drawn on its device (CPU by default) and moved to ``device``.
         device: device of the returned theta.
-        return_params: also return ``(angle_deg [N], scale [N])``.
+        return_params: also return ``(angle_deg [N], scale [N],
+            shift_px [N, 2])`` (the shift zero without ``shift_factor``).
 
     Returns:
         theta [N, 2, 3] float32 on ``device`` (and the parameters if asked).
@@ -78,6 +85,9 @@ def sample_hard_affine(num: int,
     if not 0 < low <= high:
         raise ValueError(f'scale_range must be (low, high) with 0 < low <= '
                          f'high, got {scale_range}')
+    if not 0. <= shift_factor < 1.:
+        raise ValueError(
+            f'shift_factor must lie in [0, 1), got {shift_factor}')
     sample_device = generator.device if generator is not None else device
     angle = torch.randn(num, generator=generator, device=sample_device)
     angle = (angle * rot_std).clamp(-rot_clip, rot_clip)
@@ -86,18 +96,33 @@ def sample_hard_affine(num: int,
     angle = torch.where(rotate, angle, torch.zeros_like(angle))
     scale = torch.randn(num, generator=generator, device=sample_device)
     scale = (1. + scale * scale_std).clamp(low, high)
+    # Drawn only when asked, so that the paper's setting keeps its random
+    # stream (and the values that tests pin).
+    shift = None
+    if shift_factor > 0.:
+        shift = (torch.rand(num, 2, generator=generator, device=sample_device)
+                 * 2. - 1.) * shift_factor
+        shift = shift * shift.new_tensor([width, height])
+        shift = shift.to(device)
     angle, scale = angle.to(device), scale.to(device)
-    theta = affine_theta(angle, scale, height, width)
+    theta = affine_theta(angle, scale, height, width, shift)
     if return_params:
-        return theta, (angle, scale)
+        if shift is None:
+            shift = torch.zeros(num, 2, device=angle.device)
+        return theta, (angle, scale, shift)
     return theta
 
 
-def affine_theta(angle_deg: Tensor, scale: Tensor, height: int,
-                 width: int) -> Tensor:
+def affine_theta(angle_deg: Tensor,
+                 scale: Tensor,
+                 height: int,
+                 width: int,
+                 shift_px: Optional[Tensor] = None) -> Tensor:
     """``theta`` [N, 2, 3] of a rotation by ``angle_deg`` (counter-clockwise
     as displayed) and a ``scale`` about the centre of an image of the given
-    size (deterministic counterpart of :func:`sample_hard_affine`)."""
+    size, then a shift of the content by ``shift_px`` [N, 2] (x, y) pixels
+    (None: none) (deterministic counterpart of :func:`sample_hard_affine`).
+    """
     angle = torch.deg2rad(angle_deg.float())
     cos, sin = torch.cos(angle), torch.sin(angle)
     scale = scale.float()
@@ -113,7 +138,14 @@ def affine_theta(angle_deg: Tensor, scale: Tensor, height: int,
     zeros = torch.zeros_like(cos)
     row0 = torch.stack((inv_a00, inv_a01 * aspect, zeros), dim=-1)
     row1 = torch.stack((inv_a10 / aspect, inv_a11, zeros), dim=-1)
-    return torch.stack((row0, row1), dim=-2)
+    theta = torch.stack((row0, row1), dim=-2)
+    if shift_px is None:
+        return theta
+    # q = A p + t (t in normalised units D t) inverts to
+    # p = A^-1 q - A^-1 t: theta's last column is -(D A^-1 D^-1)(D t).
+    shift = shift_px.to(theta) * theta.new_tensor([2. / width, 2. / height])
+    column = -(theta[:, :, :2] @ shift[..., None])
+    return torch.cat((theta[:, :, :2], column), dim=-1)
 
 
 def warp_images(images: Tensor, theta: Tensor) -> Tensor:

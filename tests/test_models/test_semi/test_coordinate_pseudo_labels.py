@@ -389,3 +389,28 @@ def test_confidence_weights_are_refused_on_the_heatmap_path():
         semi_batch(),
         OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1)))
     assert float(logs['loss_pcm_c']) > 0
+
+
+def test_a_shifted_hard_view_moves_the_pseudo_keypoints_off_the_centre():
+    """hard_affine.shift_factor: keypoints all at the image centre (what
+    collapsed teachers predict) land elsewhere in the hard view, where the
+    student's targets follow them."""
+    model = build(
+        simcc_network(),
+        cut_occlude=None,
+        hard_affine=dict(rot_prob=0., scale_std=0., shift_factor=0.25))
+    centre = (SIZE - 1) / 2.
+    decoded = DecodedKeypoints(torch.full((4, K, 2), centre), torch.ones(4, K))
+    torch.manual_seed(0)
+    labels = model.pseudo_labels.mutual(torch.rand(4, 3, SIZE, SIZE), decoded)
+    offsets = labels.view.targets - centre  # [N, K, 2]
+    assert (offsets.abs() <= 0.25 * SIZE + 1e-4).all()
+    assert (offsets.norm(dim=-1) > 0.5).any()
+    # one shift per image, the same for all its keypoints
+    assert torch.allclose(offsets, offsets[:, :1].expand_as(offsets))
+    # the paper's setting (no shift): the centre stays where it was
+    still = build(
+        simcc_network(), cut_occlude=None).pseudo_labels.mutual(
+            torch.rand(4, 3, SIZE, SIZE), decoded)
+    assert torch.allclose(
+        still.view.targets, torch.full((4, K, 2), centre), atol=1e-3)

@@ -419,7 +419,8 @@ def test_visuals_recorded_only_when_requested():
     assert 'pcm_pseudo_labels' not in vars(model)
     with record_method_output(model, 'pcm_pseudo_labels') as recorder:
         model.train_step(semi_batch(num_unlabeled=3), wrapper)
-    visuals = views_to_draw(*recorder.output)
+    labels = recorder.output
+    visuals = views_to_draw(labels.easy, labels.view, labels.pcm)
     assert visuals['easy_images'].shape == (3, 3, SIZE, SIZE)
     assert visuals['hard_images'].shape == (3, 3, SIZE, SIZE)
     assert visuals['keypoints_easy'].shape == (3, K, 2)

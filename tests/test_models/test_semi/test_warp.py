@@ -145,8 +145,9 @@ def test_heatmap_warp_is_aligned_with_image_warp():
 def test_sampler_statistics_match_the_paper_setting():
     gen = torch.Generator().manual_seed(3)
     num = 20000
-    theta, (angle, scale) = sample_hard_affine(
+    theta, (angle, scale, shift) = sample_hard_affine(
         num, IMG_H, IMG_W, generator=gen, return_params=True)
+    assert (shift == 0).all()  # the paper's setting has no shift
     assert theta.shape == (num, 2, 3) and theta.dtype == torch.float32
     assert torch.allclose(theta, affine_theta(angle, scale, IMG_H, IMG_W))
     rotated = angle != 0
@@ -173,7 +174,7 @@ def test_sampler_options_and_determinism():
     other = sample_hard_affine(5, 8, 6, generator=seeded(8))
     assert torch.equal(first, again)
     assert not torch.equal(first, other)
-    _, (angle, scale) = sample_hard_affine(
+    _, (angle, scale, _) = sample_hard_affine(
         100,
         8,
         6,
@@ -186,6 +187,39 @@ def test_sampler_options_and_determinism():
         sample_hard_affine(2, 8, 6, rot_prob=1.5)
     with pytest.raises(ValueError, match='scale_range'):
         sample_hard_affine(2, 8, 6, scale_range=(1.2, 0.8))
+    with pytest.raises(ValueError, match='shift_factor'):
+        sample_hard_affine(2, 8, 6, shift_factor=1.5)
+
+
+def test_shift_moves_points_and_content_alike():
+    gen = torch.Generator().manual_seed(5)
+    num = 2000
+    theta, (angle, scale, shift) = sample_hard_affine(
+        num, IMG_H, IMG_W, shift_factor=0.2, generator=gen, return_params=True)
+    # uniform in +-0.2 of the size, and theta is the deterministic one
+    assert shift[:, 0].abs().max() <= 0.2 * IMG_W
+    assert shift[:, 1].abs().max() <= 0.2 * IMG_H
+    assert shift[:, 0].abs().max() > 0.19 * IMG_W
+    assert shift.mean(0).abs().max() < 0.01 * IMG_H
+    assert torch.allclose(theta, affine_theta(angle, scale, IMG_H, IMG_W,
+                                              shift))
+    # the image centre is no longer left in place: it lands at centre+shift
+    # after rotation and scale about it
+    centre = torch.tensor([(IMG_W - 1) / 2., (IMG_H - 1) / 2.])
+    moved = warp_points(centre.expand(num, 1, 2), theta, (IMG_H, IMG_W))
+    assert torch.allclose(moved[:, 0], centre + shift, atol=1e-3)
+    # a pure shift moves every point by it, and the image content with it
+    pure = affine_theta(
+        torch.zeros(1), torch.ones(1), IMG_H, IMG_W, torch.tensor([[5., -3.]]))
+    point = torch.tensor([[[20., 30.]]])
+    assert torch.allclose(
+        warp_points(point, pure, (IMG_H, IMG_W)),
+        torch.tensor([[[25., 27.]]]),
+        atol=1e-4)
+    image = torch.zeros(1, 1, IMG_H, IMG_W)
+    image[0, 0, 30, 20] = 1.
+    warped = warp_images(image, pure)
+    assert warped[0, 0, 27, 25] == pytest.approx(1., abs=1e-5)
 
 
 def test_warp_rejects_a_theta_of_the_wrong_batch():
