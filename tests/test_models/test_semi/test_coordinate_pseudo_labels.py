@@ -323,12 +323,18 @@ def _decoded(scores):
         keypoints.expand(scores.shape[0], K, 2).clone(), scores)
 
 
-def test_confidence_weights_scale_each_keypoints_share_of_the_loss():
-    model = build(
+def _confidence_weighted():
+    """SimCC networks with confidence-weighted pseudo labels, no SSCO and
+    no extra affine."""
+    return build(
         simcc_network(),
         hard_affine=None,
         cut_occlude=None,
         pseudo_label_weight='confidence')
+
+
+def test_confidence_weights_scale_each_keypoints_share_of_the_loss():
+    model = _confidence_weighted()
     path, network = model.pseudo_labels, model.get_network('A')
     scores = [[0.0, 0.25, 0.5, 1.0, 1.7], [0.05, 0.6, 0.9, 0.3, 2.0]]
     labels = path.mutual(torch.rand(2, 3, SIZE, SIZE), _decoded(scores))
@@ -356,11 +362,7 @@ def test_confidence_weights_scale_each_keypoints_share_of_the_loss():
 
 
 def test_confidence_weights_of_c_are_the_fused_pairs_confidence():
-    model = build(
-        simcc_network(),
-        hard_affine=None,
-        cut_occlude=None,
-        pseudo_label_weight='confidence')
+    model = _confidence_weighted()
     easy = torch.rand(2, 3, SIZE, SIZE)
     a = _decoded([[0.2, 0.4, 0.6, 0.8, 1.4]] * 2)
     b = _decoded([[0.4, 0.4, 0.9, 0.2, 1.2]] * 2)
