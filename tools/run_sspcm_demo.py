@@ -41,6 +41,7 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_CONFIG = osp.join(ROOT, 'configs', 'sspcm',
                           'sspcm_synthetic_tiny-resnet_joint.py')
 RUNS = ('supervised', 'sspcm')
+UBODY = 'UBodyWholeBodyVideoDataset'
 
 
 def parse_args(argv=None):
@@ -83,9 +84,9 @@ def parse_args(argv=None):
     parser.add_argument(
         '--epochs',
         type=int,
-        default=12,
-        help='epochs over the unlabeled images; the '
-        'supervised run takes as many iterations')
+        default=None,
+        help='epochs over the unlabeled images (default: the config\'s '
+        'train_cfg.max_epochs); the supervised run takes as many iterations')
     parser.add_argument(
         '--lr',
         type=float,
@@ -152,8 +153,9 @@ def sspcm_config(args, data_root: str):
         cfg.merge_from_dict({key: _literal(value)})
     data_root = data_root.rstrip('/') + '/'
     cfg.train_dataloader.labeled.dataset.data_root = data_root
-    cfg.train_dataloader.unlabeled.dataset.data_root = (
-        _ubody_root(args) if _reads_ubody(args) else data_root)
+    for dataset in _unlabeled_parts(cfg):
+        dataset.data_root = (
+            _ubody_root(args) if dataset.type == UBODY else data_root)
     for name in ('val_dataloader', 'test_dataloader'):
         cfg[name].dataset.data_root = data_root
     for name in ('val_evaluator', 'test_evaluator'):
@@ -382,7 +384,8 @@ def _report_wholebody(args, sup: dict, semi: dict) -> str:
     lines = [
         f'SSPCM whole-body demo: {args.num_labeled} labeled of '
         f'{args.num_train} synthetic COCO-WholeBody training images, '
-        f'synthetic UBody videos unlabeled, {args.epochs} epochs over the '
+        f'{_unlabeled_description(args)} unlabeled, {args.epochs} epochs '
+        'over the '
         f'unlabeled people = {semi["iterations"]} iterations, seed '
         f'{args.seed}', '',
         '| training | network | whole-body AP | body AP | foot AP | '
@@ -402,6 +405,9 @@ def _report_wholebody(args, sup: dict, semi: dict) -> str:
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.epochs is None:
+        from mmengine.config import Config
+        args.epochs = Config.fromfile(args.config).train_cfg.max_epochs
     os.makedirs(args.work_dir, exist_ok=True)
     if args.only is not None:
         run_one(args, args.only, args.data_root)
@@ -420,12 +426,31 @@ def main(argv=None):
 
 
 # ---------------------------------------------------------------- helpers
+def _unlabeled_parts(cfg) -> list:
+    """The unlabeled dataset configs: the dataset itself, or the parts of
+    a ``CombinedDataset`` (e.g. COCO-WholeBody images + UBody frames)."""
+    dataset = cfg.train_dataloader.unlabeled.dataset
+    if dataset.type == 'CombinedDataset':
+        return list(dataset.datasets)
+    return [dataset]
+
+
 def _reads_ubody(args) -> bool:
-    """Whether the config's unlabeled set is the UBody video dataset."""
+    """Whether the config's unlabeled set holds the UBody video dataset."""
     from mmengine.config import Config
     cfg = Config.fromfile(args.config)
-    return cfg.train_dataloader.unlabeled.dataset.type == \
-        'UBodyWholeBodyVideoDataset'
+    return any(part.type == UBODY for part in _unlabeled_parts(cfg))
+
+
+def _unlabeled_description(args) -> str:
+    from mmengine.config import Config
+    parts = _unlabeled_parts(Config.fromfile(args.config))
+    names = [
+        'synthetic UBody videos'
+        if part.type == UBODY else 'the other training images'
+        for part in parts
+    ]
+    return ' and '.join(names)
 
 
 def _ubody_root(args) -> str:

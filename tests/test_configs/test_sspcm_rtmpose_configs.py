@@ -50,10 +50,13 @@ BODY17 = osp.join(CONFIG_DIR, 'sspcm_synthetic_rtmpose-t_body17.py')
 WHOLEBODY = osp.join(CONFIG_DIR, 'sspcm_synthetic_rtmpose-t_wholebody.py')
 WHOLEBODY_INIT = osp.join(
     CONFIG_DIR, 'sspcm_synthetic_rtmpose-t_wholebody_body17-init.py')
+WHOLEBODY_MIXED = osp.join(
+    CONFIG_DIR,
+    'sspcm_synthetic_rtmpose-t_wholebody_body17-init_coco-ubody-unlabeled.py')
 REAL = osp.join(CONFIG_DIR, 'sspcm_rtmpose-m_coco-wholebody-ubody_256x192.py')
-CONFIGS = [BODY17, WHOLEBODY, WHOLEBODY_INIT, REAL]
+CONFIGS = [BODY17, WHOLEBODY, WHOLEBODY_INIT, WHOLEBODY_MIXED, REAL]
 SYNTHETIC = [BODY17, WHOLEBODY]  # from scratch
-SYNTHETIC_ALL = SYNTHETIC + [WHOLEBODY_INIT]
+SYNTHETIC_ALL = SYNTHETIC + [WHOLEBODY_INIT, WHOLEBODY_MIXED]
 SHIPPED_BODY17 = osp.join(sspcm_testing.ROOT, 'checkpoints', 'synthetic',
                           'rtmpose-t_synthetic-body17-128x96.pth')
 ids = lambda paths: [osp.basename(p) for p in paths]  # noqa: E731
@@ -208,6 +211,65 @@ def test_wholebody_body17_init_is_its_parent_from_the_shipped_backbone():
         assert torch.equal(live, shipped[name].to(live.dtype)), key
 
 
+def test_wholebody_mixed_unlabeled_is_the_body17_init_config_with_both_sets():
+    """The unlabeled set is the split's unlabeled COCO-WholeBody images and
+    the UBody frames (the parent's unlabeled set, unchanged); 6 epochs of
+    about twice the parent's length; all else is the parent's."""
+    child = Config.fromfile(WHOLEBODY_MIXED)
+    parent = Config.fromfile(WHOLEBODY_INIT)
+    combined = child.train_dataloader.unlabeled.dataset
+    assert combined.type == 'CombinedDataset'
+    assert _plain(combined.pipeline) == _plain(
+        parent.train_dataloader.unlabeled.dataset.pipeline)
+    coco, ubody = combined.datasets
+    parent_ubody = _plain(parent.train_dataloader.unlabeled.dataset)
+    parent_ubody.pop('pipeline')
+    assert _plain(ubody) == dict(parent_ubody, pipeline=[])
+    labeled = parent.train_dataloader.labeled.dataset
+    assert coco.type == labeled.type
+    assert coco.data_root == labeled.data_root
+    assert coco.data_prefix == labeled.data_prefix
+    assert coco.ann_file == 'annotations/train_unlabeled.json'
+    assert coco.pipeline == []
+    assert len(combined.sample_ratio_factor) == 2
+    assert combined.sample_ratio_factor[1] == 1.0  # every UBody frame
+    assert child.train_cfg.max_epochs == 6
+    assert child.param_scheduler[-1].milestones == [5]
+    assert child.default_hooks.checkpoint.interval == 6
+    assert _plain(child.model) == _plain(parent.model)
+    changed = ('train_dataloader', 'train_cfg', 'param_scheduler',
+               'default_hooks', 'max_epochs', 'unlabeled_ann_file')
+    rest = lambda cfg: {  # noqa: E731
+        k: _plain(v)
+        for k, v in cfg.to_dict().items() if k not in changed
+    }
+    assert rest(child) == rest(parent)
+    assert _plain(child.train_dataloader.labeled) == _plain(
+        parent.train_dataloader.labeled)
+
+
+def test_wholebody_mixed_unlabeled_set_draws_from_both(data_prefixes):
+    """Built on generated data, the combined set holds every UBody frame's
+    people and the configured fraction of the COCO-WholeBody people, and
+    its samples come from both, with the whole-body flip indices."""
+    cfg = Config.fromfile(WHOLEBODY_MIXED)
+    sspcm_testing.redirect_data(cfg, data_prefixes)
+    init_default_scope('mmpose')
+    dataset_cfg = cfg.train_dataloader.unlabeled.dataset
+    dataset_cfg.pipeline = []
+    dataset = DATASETS.build(dataset_cfg)
+    coco, ubody = dataset.datasets
+    ratio = dataset_cfg.sample_ratio_factor[0]
+    assert len(coco) > 0 and len(ubody) > 0
+    assert len(dataset) == round(len(coco) * ratio) + len(ubody)
+    sources = set()
+    for index in range(len(dataset)):
+        info = dataset[index]
+        assert len(info['flip_indices']) == 133
+        sources.add('#frame=' in info['img_path'])
+    assert sources == {True, False}
+
+
 def test_real_config_uses_mmposes_networks_and_weights():
     cfg = Config.fromfile(REAL)
     networks = _networks(cfg)
@@ -342,7 +404,14 @@ def _point_at_tiny_data(cfg, prefixes, labeled_bs, unlabeled_bs):
     sspcm_testing.redirect_data(cfg, prefixes)
     sspcm_testing.shrink_loaders(
         cfg, labeled_bs=labeled_bs, unlabeled_bs=unlabeled_bs)
-    cfg.train_dataloader.unlabeled.dataset.indices = 2 * unlabeled_bs
+    unlabeled = cfg.train_dataloader.unlabeled.dataset
+    if unlabeled.type == 'CombinedDataset':
+        # one batch from each part: CombinedDataset keeps round(n x ratio)
+        coco, ubody = unlabeled.datasets
+        coco.indices = round(unlabeled_bs / unlabeled.sample_ratio_factor[0])
+        ubody.indices = unlabeled_bs
+    else:
+        unlabeled.indices = 2 * unlabeled_bs
     cfg.train_cfg.max_epochs = 1
 
 
@@ -456,3 +525,24 @@ def test_demo_runs_with_the_wholebody_config(tmp_path):
             assert 0. <= results['sspcm'][f'{part}AP_{key}'] <= 1.
     assert 0. <= results['supervised']['hand_AP_C'] <= 1.
     assert 'hand AP' in (work_dir / 'results.md').read_text()
+
+
+def test_demo_points_each_unlabeled_part_at_its_data(tmp_path):
+    """``tools/run_sspcm_demo.py`` with the mixed whole-body config: the
+    COCO-WholeBody part reads the demo's data root, the UBody part the
+    synthetic UBody root, and the epochs default to the config's."""
+    from tool_loading import load_tool
+    demo = load_tool('run_sspcm_demo')
+    args = demo.parse_args([
+        '--config', WHOLEBODY_MIXED, '--work-dir',
+        str(tmp_path / 'demo'), '--ubody-root',
+        str(tmp_path / 'ubody')
+    ])
+    assert demo._reads_ubody(args)
+    cfg = demo.sspcm_config(args, str(tmp_path / 'data'))
+    coco, ubody = cfg.train_dataloader.unlabeled.dataset.datasets
+    assert coco.data_root == str(tmp_path / 'data') + '/'
+    assert ubody.data_root == str(tmp_path / 'ubody') + '/'
+    assert cfg.train_dataloader.labeled.dataset.data_root == coco.data_root
+    assert 'the other training images and synthetic UBody videos' == \
+        demo._unlabeled_description(args)
