@@ -17,7 +17,14 @@
 #   python tools/run_sspcm_demo.py --config CONFIG \
 #       --work-dir work_dirs/sspcm_wb100_cu_s0 --img-size 256 \
 #       --num-train 2000 --num-labeled 100 --seed 0
+#
+# The hard view is also shifted (semi_train_cfg.hard_affine.shift_factor
+# 0.16, mmpose's RandomBBoxTransform default; 0 in the paper and the
+# parent): without it the parent's A and B collapsed onto the crop centre,
+# a fixed point of the hard view's rotation and scale (README, "Any head").
 _base_ = ['./sspcm_synthetic_rtmpose-t_wholebody_body17-init.py']
+
+model = dict(semi_train_cfg=dict(hard_affine=dict(shift_factor=0.16)))
 
 max_epochs = 6
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)

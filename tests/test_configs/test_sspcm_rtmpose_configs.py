@@ -214,7 +214,8 @@ def test_wholebody_body17_init_is_its_parent_from_the_shipped_backbone():
 def test_wholebody_mixed_unlabeled_is_the_body17_init_config_with_both_sets():
     """The unlabeled set is the split's unlabeled COCO-WholeBody images and
     the UBody frames (the parent's unlabeled set, unchanged); 6 epochs of
-    about twice the parent's length; all else is the parent's."""
+    about twice the parent's length; a shifted hard view; all else is the
+    parent's."""
     child = Config.fromfile(WHOLEBODY_MIXED)
     parent = Config.fromfile(WHOLEBODY_INIT)
     combined = child.train_dataloader.unlabeled.dataset
@@ -236,8 +237,13 @@ def test_wholebody_mixed_unlabeled_is_the_body17_init_config_with_both_sets():
     assert child.train_cfg.max_epochs == 6
     assert child.param_scheduler[-1].milestones == [5]
     assert child.default_hooks.checkpoint.interval == 6
-    assert _plain(child.model) == _plain(parent.model)
-    changed = ('train_dataloader', 'train_cfg', 'param_scheduler',
+    # the model is the parent's with a shifted hard view
+    model = _plain(child.model)
+    assert model['semi_train_cfg'].pop('hard_affine') == dict(
+        shift_factor=0.16)
+    assert 'hard_affine' not in parent.model.semi_train_cfg
+    assert model == _plain(parent.model)
+    changed = ('model', 'train_dataloader', 'train_cfg', 'param_scheduler',
                'default_hooks', 'max_epochs', 'unlabeled_ann_file')
     rest = lambda cfg: {  # noqa: E731
         k: _plain(v)
