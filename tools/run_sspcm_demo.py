@@ -15,10 +15,13 @@ on a CPU (SSPCM, Huang et al., CVPR 2023, Table 1 in miniature).
    validation images and print a table (also written to
    ``<work-dir>/results.json`` and ``results.md``).
 
-A config whose unlabeled set is ``UBodyWholeBodyVideoDataset`` (the
-whole-body ``sspcm_synthetic_rtmpose-t_wholebody.py``) also gets synthetic
-UBody videos (``--ubody-root``), and the table gives whole-body and
-per-part AP.
+A config whose unlabeled set is or holds ``UBodyWholeBodyVideoDataset``
+(the whole-body ``sspcm_synthetic_rtmpose-t_wholebody*.py``; a
+``CombinedDataset`` of the split's unlabeled images and UBody frames in
+``..._coco-ubody-unlabeled.py``) also gets synthetic UBody videos
+(``--ubody-root``), and the table gives whole-body and per-part AP. The
+schedule is the config's number of epochs over the unlabeled set unless
+``--epochs`` says otherwise.
 
 Both runs go in parallel processes with one thread each by default (a
 2-core machine runs them side by side); ``--sequential`` runs them one

@@ -361,8 +361,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for path, part in outputs:
         if osp.dirname(path):
             os.makedirs(osp.dirname(path), exist_ok=True)
-        with open(path, 'w') as f:
+        # written whole, then renamed: a run reading the file meanwhile
+        # (two demo seeds on one data root) sees the old or the new file
+        tmp = f'{path}.{os.getpid()}.tmp'
+        with open(tmp, 'w') as f:
             json.dump(part, f)
+        os.replace(tmp, path)
 
     how = (f'first {num} {args.unit}' if args.order == 'first' else
            f'{num} random {args.unit}, seed {args.seed}')

@@ -141,6 +141,28 @@ def test_cli_writes_files_and_prints_summary(tmp_path, capsys):
             stats_u['annotations'] - 2)
 
 
+def test_rewriting_a_split_replaces_the_files_whole(tmp_path):
+    """A reader that opened the files before a rewrite (another demo seed
+    on the same data root) reads the old files whole; no temporary file is
+    left behind."""
+    ann = _write(tmp_path, _coco(12))
+    out_l, out_u = tmp_path / 'l.json', tmp_path / 'u.json'
+    argv = [
+        ann, '--num-labeled', '4', '--out-labeled',
+        str(out_l), '--out-unlabeled',
+        str(out_u)
+    ]
+    split_semi.main(argv + ['--seed', '1'])
+    first = out_u.read_text()
+    with open(str(out_u)) as reader:
+        split_semi.main(argv + ['--seed', '2'])
+        assert reader.read() == first
+    assert json.loads(out_u.read_text()) != json.loads(first)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        'ann.json', 'l.json', 'u.json'
+    ]
+
+
 def test_default_output_names(tmp_path):
     ann = _write(tmp_path, _coco(12))
     split_semi.main([ann, '--ratio', '0.25'])
