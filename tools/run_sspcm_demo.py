@@ -114,6 +114,15 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
+def resolve_epochs(args):
+    """``--epochs`` or, without it, the config's ``train_cfg.max_epochs``
+    (in place; returns ``args``)."""
+    if args.epochs is None:
+        from mmengine.config import Config
+        args.epochs = Config.fromfile(args.config).train_cfg.max_epochs
+    return args
+
+
 # ---------------------------------------------------------------- data
 def prepare_data(args) -> str:
     """Generate and split the data once; returns the data root."""
@@ -407,10 +416,7 @@ def _report_wholebody(args, sup: dict, semi: dict) -> str:
 
 
 def main(argv=None):
-    args = parse_args(argv)
-    if args.epochs is None:
-        from mmengine.config import Config
-        args.epochs = Config.fromfile(args.config).train_cfg.max_epochs
+    args = resolve_epochs(parse_args(argv))
     os.makedirs(args.work_dir, exist_ok=True)
     if args.only is not None:
         run_one(args, args.only, args.data_root)

@@ -2,9 +2,10 @@
 # set: the synthetic UBody video frames AND the synthetic COCO-WholeBody
 # training images left unlabeled by the split (train_unlabeled.json; only
 # their person boxes are read), in mmpose's CombinedDataset. SSPCM's own COCO
-# recipe leaves the rest of train2017 unlabeled in the same way (README,
-# SSPCM: "unlabeled = all of train2017"); here 95 % of the training images
-# would otherwise go unused. Not released by the SSPCM authors.
+# recipe also learns from the training images it does not label (README,
+# SSPCM: "unlabeled = all of train2017, labeled images included"); here 95 %
+# of the training images would otherwise go unused. Not released by the
+# SSPCM authors.
 #
 # Per epoch the COCO-WholeBody part gives about as many people as the UBody
 # part holds (CombinedDataset's sample_ratio_factor: 22 % of its people, each

@@ -412,7 +412,8 @@ def _point_at_tiny_data(cfg, prefixes, labeled_bs, unlabeled_bs):
         cfg, labeled_bs=labeled_bs, unlabeled_bs=unlabeled_bs)
     unlabeled = cfg.train_dataloader.unlabeled.dataset
     if unlabeled.type == 'CombinedDataset':
-        # one batch from each part: CombinedDataset keeps round(n x ratio)
+        # a batch's worth from each part (CombinedDataset keeps
+        # round(n x ratio) of the first)
         coco, ubody = unlabeled.datasets
         coco.indices = round(unlabeled_bs / unlabeled.sample_ratio_factor[0])
         ubody.indices = unlabeled_bs
@@ -552,3 +553,7 @@ def test_demo_points_each_unlabeled_part_at_its_data(tmp_path):
     assert cfg.train_dataloader.labeled.dataset.data_root == coco.data_root
     assert 'the other training images and synthetic UBody videos' == \
         demo._unlabeled_description(args)
+    assert args.epochs is None
+    assert demo.resolve_epochs(args).epochs == 6  # the config's
+    args = demo.parse_args(['--config', WHOLEBODY_MIXED, '--epochs', '2'])
+    assert demo.resolve_epochs(args).epochs == 2
