@@ -100,10 +100,15 @@ def batch_without_simcc(num, seed, with_labels=True):
 def test_heatmap_path_gives_the_pinned_values(scheme):
     model, logs = _heatmap_path_logs(scheme)
     assert isinstance(model.pseudo_labels, HeatmapPseudoLabels)
-    for logged, pinned in zip(logs, HEATMAP_PATH_PINNED[scheme]):
+    # The first step's values are reproduced to 1e-5. The second step's
+    # follow an SGD step and carry the CPU's rounding: on a second machine
+    # of the same kind they moved by up to 3.2e-4 (relative; separate
+    # scheme, pcm_confidence); a change of behaviour moves them far more.
+    first, second = HEATMAP_PATH_PINNED[scheme]
+    for logged, pinned, rel in zip(logs, (first, second), (1e-5, 2e-3)):
         for name, value in pinned.items():
             assert float(logged[name]) == pytest.approx(
-                value, rel=1e-5, abs=1e-7), name
+                value, rel=rel, abs=1e-7), name
 
 
 # ------------------------------------------------------ PCM on coordinates
