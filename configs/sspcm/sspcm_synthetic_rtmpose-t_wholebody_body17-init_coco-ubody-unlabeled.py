@@ -29,15 +29,11 @@ model = dict(semi_train_cfg=dict(hard_affine=dict(shift_factor=0.16)))
 
 max_epochs = 6
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+# the parent's warm-up and last-epoch x0.1, over 6 epochs
 param_scheduler = [
-    dict(type='LinearLR', begin=0, end=50, start_factor=0.01, by_epoch=False),
+    _base_.param_scheduler[0],
     dict(
-        type='MultiStepLR',
-        begin=0,
-        end=max_epochs,
-        milestones=[max_epochs - 1],
-        gamma=0.1,
-        by_epoch=True)
+        _base_.param_scheduler[1], end=max_epochs, milestones=[max_epochs - 1])
 ]
 
 unlabeled_ann_file = 'annotations/train_unlabeled.json'
