@@ -52,8 +52,12 @@ fi
 $PIPI "setuptools<70"
 log "installing runtime dependencies"
 # yapf: mmengine formats configs with it; pinned to the lint version below.
+# opencv: pinned because training pixels depend on it: cv2.warpAffine (every
+# TopdownAffine crop) gives other bytes in 4.14.0.94 than in 5.0.0.93
+# (measured 2026-12-01, docs/sspcm.md "Reproducibility"); the README's
+# figures from 2026-12-01 on were measured with 5.0.0.93.
 $PIPI addict "pyyaml" rich termcolor "yapf==0.32.0" regex packaging "Pillow" \
-  "opencv-python-headless>=4.8" matplotlib scipy json-tricks munkres \
+  "opencv-python-headless==5.0.0.93" matplotlib scipy json-tricks munkres \
   pycocotools shapely terminaltables six tqdm "pytest>=7" "pytest-timeout" \
   "numpy>=1.24,<2.4"
 # albumentations<2: the stock RTMPose/RTMW pipelines use mmpose's Albumentation
