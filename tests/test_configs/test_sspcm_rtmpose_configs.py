@@ -213,9 +213,9 @@ def test_wholebody_body17_init_is_its_parent_from_the_shipped_backbone():
 
 def test_wholebody_mixed_unlabeled_is_the_body17_init_config_with_both_sets():
     """The unlabeled set is the split's unlabeled COCO-WholeBody images and
-    the UBody frames (the parent's unlabeled set, unchanged); 6 epochs of
-    about twice the parent's length; a shifted hard view; all else is the
-    parent's."""
+    the UBody frames (the parent's unlabeled set, unchanged); 5 epochs;
+    a shifted hard view and unsupervised losses at half weight; all else
+    is the parent's."""
     child = Config.fromfile(WHOLEBODY_MIXED)
     parent = Config.fromfile(WHOLEBODY_INIT)
     combined = child.train_dataloader.unlabeled.dataset
@@ -233,16 +233,26 @@ def test_wholebody_mixed_unlabeled_is_the_body17_init_config_with_both_sets():
     assert coco.ann_file == 'annotations/train_unlabeled.json'
     assert coco.pipeline == []
     assert len(combined.sample_ratio_factor) == 2
-    assert combined.sample_ratio_factor[1] == 1.0  # every UBody frame
-    assert child.train_cfg.max_epochs == 6
-    assert child.param_scheduler[-1].milestones == [5]
-    assert child.default_hooks.checkpoint.interval == 6
-    # the model is the parent's with a shifted hard view
+    assert combined.sample_ratio_factor == [0.44, 0.5]
+    assert child.train_cfg.max_epochs == 5
+    assert child.param_scheduler[-1].milestones == [4]
+    assert child.default_hooks.checkpoint.interval == 5
+    # the model is the parent's with a shifted hard view and the
+    # unsupervised losses at half the parent's weight
     model = _plain(child.model)
-    assert model['semi_train_cfg'].pop('hard_affine') == dict(
-        shift_factor=0.16)
-    assert 'hard_affine' not in parent.model.semi_train_cfg
-    assert model == _plain(parent.model)
+    semi, parent_semi = model['semi_train_cfg'], _plain(
+        parent.model.semi_train_cfg)
+    assert semi.pop('hard_affine') == dict(shift_factor=0.16)
+    assert 'hard_affine' not in parent_semi
+    for key in ('mutual_loss_weight', 'pcm_loss_weight'):
+        assert parent_semi[key] == 1.0
+        assert semi.pop(key) == 0.5
+        parent_semi.pop(key)
+    assert semi == parent_semi
+    model.pop('semi_train_cfg')
+    parent_model = _plain(parent.model)
+    parent_model.pop('semi_train_cfg')
+    assert model == parent_model
     changed = ('model', 'train_dataloader', 'train_cfg', 'param_scheduler',
                'default_hooks', 'max_epochs', 'unlabeled_ann_file')
     rest = lambda cfg: {  # noqa: E731
@@ -255,9 +265,9 @@ def test_wholebody_mixed_unlabeled_is_the_body17_init_config_with_both_sets():
 
 
 def test_wholebody_mixed_unlabeled_set_draws_from_both(data_prefixes):
-    """Built on generated data, the combined set holds every UBody frame's
-    people and the configured fraction of the COCO-WholeBody people, and
-    its samples come from both, with the whole-body flip indices."""
+    """Built on generated data, the combined set holds the configured
+    fraction of each part's people, and its samples come from both, with
+    the whole-body flip indices."""
     cfg = Config.fromfile(WHOLEBODY_MIXED)
     sspcm_testing.redirect_data(cfg, data_prefixes)
     init_default_scope('mmpose')
@@ -265,9 +275,10 @@ def test_wholebody_mixed_unlabeled_set_draws_from_both(data_prefixes):
     dataset_cfg.pipeline = []
     dataset = DATASETS.build(dataset_cfg)
     coco, ubody = dataset.datasets
-    ratio = dataset_cfg.sample_ratio_factor[0]
+    coco_ratio, ubody_ratio = dataset_cfg.sample_ratio_factor
     assert len(coco) > 0 and len(ubody) > 0
-    assert len(dataset) == round(len(coco) * ratio) + len(ubody)
+    assert len(dataset) == round(len(coco) * coco_ratio) + round(
+        len(ubody) * ubody_ratio)
     sources = set()
     for index in range(len(dataset)):
         info = dataset[index]
@@ -413,10 +424,10 @@ def _point_at_tiny_data(cfg, prefixes, labeled_bs, unlabeled_bs):
     unlabeled = cfg.train_dataloader.unlabeled.dataset
     if unlabeled.type == 'CombinedDataset':
         # a batch's worth from each part (CombinedDataset keeps
-        # round(n x ratio) of the first)
-        coco, ubody = unlabeled.datasets
-        coco.indices = round(unlabeled_bs / unlabeled.sample_ratio_factor[0])
-        ubody.indices = unlabeled_bs
+        # round(n x ratio) of each)
+        for part, ratio in zip(unlabeled.datasets,
+                               unlabeled.sample_ratio_factor):
+            part.indices = round(unlabeled_bs / ratio)
     else:
         unlabeled.indices = 2 * unlabeled_bs
     cfg.train_cfg.max_epochs = 1
@@ -554,6 +565,6 @@ def test_demo_points_each_unlabeled_part_at_its_data(tmp_path):
     assert 'the other training images and synthetic UBody videos' == \
         demo._unlabeled_description(args)
     assert args.epochs is None
-    assert demo.resolve_epochs(args).epochs == 6  # the config's
+    assert demo.resolve_epochs(args).epochs == 5  # the config's
     args = demo.parse_args(['--config', WHOLEBODY_MIXED, '--epochs', '2'])
     assert demo.resolve_epochs(args).epochs == 2
