@@ -54,7 +54,7 @@ log "installing runtime dependencies"
 # yapf: mmengine formats configs with it; pinned to the lint version below.
 # opencv: pinned because training pixels depend on it: cv2.warpAffine (every
 # TopdownAffine crop) gives other bytes in 4.14.0.94 than in 5.0.0.93
-# (measured 2026-12-01, docs/sspcm.md "Reproducibility"); the README's
+# (measured 2026-12-01: README, SSPCM "Any head", body-17); the README's
 # figures from 2026-12-01 on were measured with 5.0.0.93.
 $PIPI addict "pyyaml" rich termcolor "yapf==0.32.0" regex packaging "Pillow" \
   "opencv-python-headless==5.0.0.93" matplotlib scipy json-tricks munkres \

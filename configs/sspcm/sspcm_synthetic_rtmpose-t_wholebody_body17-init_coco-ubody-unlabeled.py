@@ -17,7 +17,8 @@
 # (mutual_loss_weight, pcm_loss_weight; the parent's and the paper's 1.0).
 # Session 12 had 22 % / all of UBody, 6 epochs and weights 1.0; this mix
 # and weight brought SSPCM's C from 0.021 to 0.034 whole-body AP (mean of
-# 3 seeds; supervised-only 0.033 and 0.040: README, "Any head").
+# 3 seeds; supervised-only C: 0.033 at 1254 iterations, 0.040 at 1295;
+# README, "Any head").
 # The demo (supervised-only C beside it), with CONFIG this file:
 #   python tools/run_sspcm_demo.py --config CONFIG \
 #       --work-dir work_dirs/sspcm_wb100_cu_s0 --img-size 256 \

@@ -232,7 +232,6 @@ def test_wholebody_mixed_unlabeled_is_the_body17_init_config_with_both_sets():
     assert coco.data_prefix == labeled.data_prefix
     assert coco.ann_file == 'annotations/train_unlabeled.json'
     assert coco.pipeline == []
-    assert len(combined.sample_ratio_factor) == 2
     assert combined.sample_ratio_factor == [0.44, 0.5]
     assert child.train_cfg.max_epochs == 5
     assert child.param_scheduler[-1].milestones == [4]
