@@ -19,7 +19,9 @@
 # Session 12 had 22 % / all of UBody, 6 epochs and weights 1.0 (SSPCM's C
 # 0.021 whole-body AP, mean of 3 seeds, against supervised-only's 0.033);
 # session 13 had 44 % / 50 %, 5 epochs and weights 0.5 (0.034 against
-# 0.040); these settings give 0.036 against 0.033 (README, "Any head").
+# 0.040); these settings give 0.035 against 0.033 on seeds 0-2 and 0.036
+# against 0.039 on seeds 0-4: level, within one seed's spread (README,
+# "Any head").
 # The demo (supervised-only C beside it), with CONFIG this file:
 #   python tools/run_sspcm_demo.py --config CONFIG \
 #       --work-dir work_dirs/sspcm_wb100_cu_s0 --img-size 256 \
